@@ -1,0 +1,67 @@
+# otelcol-node. `make help` lists the targets.
+
+GO            ?= go
+BIN           := bin/otelcol-node
+# The flags ocb uses for its own build: keeping them keeps the build cache warm.
+BUILD_FLAGS   := -trimpath -ldflags="-s -w"
+TEST_TIMEOUT  ?= 45m
+# Kernel, Docker and end-to-end tests share one machine: run two packages at once at most.
+TEST_FLAGS    ?= -count=1 -p 2 -timeout $(TEST_TIMEOUT)
+BENCH_FLAGS   ?= -run=^$$ -bench=. -benchmem -count=1 -timeout 30m
+
+.PHONY: help build run test test-unit bench generate generate-code generate-distribution vmlinux check-generated lint
+
+help:
+	@echo "build                  build $(BIN) from distribution/ (ocb output)"
+	@echo "run                    build and run the collector with its embedded default config"
+	@echo "test                   build, then run every test tier (kernel/e2e tiers need root; all run under CI=true)"
+	@echo "test-unit              unit tests only (no root needed; kernel tiers skip outside CI)"
+	@echo "bench                  benchmarks, each with its baseline in the same run"
+	@echo "generate               regenerate bpf2go objects, mdatagen code and distribution/ (ocb)"
+	@echo "check-generated        regenerate and fail if anything differs from what is committed"
+	@echo "lint                   gofmt and go vet"
+
+build:
+	cd distribution && CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o ../$(BIN) .
+
+run: build
+	./$(BIN)
+
+test: build
+	$(GO) test $(TEST_FLAGS) ./...
+	cd distribution && $(GO) test -count=1 ./...
+
+test-unit:
+	$(GO) test -short -count=1 ./...
+
+bench:
+	$(GO) test $(BENCH_FLAGS) ./...
+
+generate: generate-code generate-distribution
+
+# bpf2go (Debian's clang, so objects regenerate byte-identically) and mdatagen,
+# both pinned as tools in go.mod.
+generate-code:
+	$(GO) generate ./...
+
+# ocb's own compile step fails here on a Windows-only module, so it only writes
+# the sources; `make build` compiles them.
+generate-distribution:
+	$(GO) tool builder --config builder-config.yaml --skip-compilation
+
+# vmlinux.h is this kernel's BTF as C; regenerate it on purpose only.
+vmlinux:
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > internal/bpf/headers/vmlinux.h
+
+check-generated: generate
+	@git status --porcelain --untracked-files=all -- . | grep -v '^??.*\.test$$' > /tmp/otelcol-node-drift.txt || true
+	@if [ -s /tmp/otelcol-node-drift.txt ]; then \
+		echo "generated files drifted from what is committed:"; cat /tmp/otelcol-node-drift.txt; \
+		git --no-pager diff --stat; exit 1; fi
+	@echo "generated files are in sync"
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | xargs grep -L '^// Code generated .* DO NOT EDIT\.$$')); \
+		if [ -n "$$out" ]; then echo "gofmt wants to change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	cd distribution && $(GO) vet ./...

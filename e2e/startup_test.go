@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/otelcol-node/otelcol-node/internal/e2etest"
+	"github.com/otelcol-node/otelcol-node/internal/testenv"
+)
+
+// defaultExporterPort is where the embedded default config serves /metrics.
+const defaultExporterPort = 9464
+
+// The README's run command runs the binary with no flags: the embedded default
+// config must start every pipeline and serve /metrics within 30 s.
+func TestDefaultConfigServesMetrics(t *testing.T) {
+	testenv.RequireRoot(t)
+	c := e2etest.StartWith(t, e2etest.Options{}, defaultExporterPort)
+	c.Scrape(t) // Start already waited for the first answer; parse one for real.
+	for _, receiver := range []string{"ebpf_tcp", "oom", "delay_acct", "container_log_pattern"} {
+		if n := c.CountLogLines("error", receiver); n > 0 {
+			t.Errorf("receiver %s logged %d error lines as root with the default config:\n%s", receiver, n, c.Logs())
+		}
+	}
+}
+
+// Without privileges the BPF and netlink receivers cannot work. The collector
+// must still start and serve /metrics, and say once per receiver why it is down.
+func TestUnprivilegedCollectorKeepsServing(t *testing.T) {
+	testenv.RequireRoot(t) // to switch to an unprivileged user
+	port := e2etest.FreePort(t)
+	dir, err := os.MkdirTemp("", "otelcol-node-unpriv-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.ReplaceAll(unprivilegedConfig, "PORT", itoa(port))
+	cfgPath := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := e2etest.StartWith(t, e2etest.Options{
+		Args:       []string{"--config", cfgPath},
+		Credential: &syscall.Credential{Uid: 65534, Gid: 65534},
+	}, port)
+	// Give every receiver time to try, fail and report.
+	time.Sleep(3 * time.Second)
+	c.Scrape(t)
+	for _, receiver := range []string{"ebpf_tcp", "oom", "delay_acct"} {
+		n := c.CountLogLines(`"otelcol.component.id": "` + receiver + `"`, "disabled")
+		if n != 1 {
+			t.Errorf("want exactly one log line saying receiver %s is disabled and why, got %d:\n%s", receiver, n, c.Logs())
+		}
+	}
+}
+
+const unprivilegedConfig = `
+receivers:
+  ebpf_tcp:
+    collection_interval: 1s
+  oom:
+    collection_interval: 1s
+  delay_acct:
+    collection_interval: 1s
+exporters:
+  prometheus:
+    endpoint: 127.0.0.1:PORT
+    resource_to_telemetry_conversion:
+      enabled: true
+service:
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    metrics:
+      receivers: [ebpf_tcp, oom, delay_acct]
+      exporters: [prometheus]
+`

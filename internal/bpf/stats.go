@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package bpf // import "github.com/otelcol-node/otelcol-node/internal/bpf"
+
+// Stats is a point-in-time copy of the plumbing's counters, all cumulative
+// since the Loader was created. Receivers report them as self-metrics.
+type Stats struct {
+	// Records read from all ring buffers of the Loader.
+	Records uint64
+	// DecodeErrors are records the handler rejected (wrong size, bad field).
+	DecodeErrors uint64
+	// Lost are events the BPF side could not deliver, by reason.
+	Lost Losses
+	// DisabledFeatures is the number of features that failed to load.
+	DisabledFeatures int
+}

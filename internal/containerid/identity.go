@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package containerid // import "github.com/otelcol-node/otelcol-node/internal/containerid"
+
+import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// Resource attribute keys written by CopyToResource. All but AttributeSystemdUnitName
+// are OpenTelemetry semantic conventions; no convention exists for a systemd unit, so
+// it gets a clearly namespaced key of its own.
+const (
+	AttributeContainerID        = "container.id"
+	AttributeContainerRuntime   = "container.runtime"
+	AttributeContainerName      = "container.name"
+	AttributeContainerImageName = "container.image.name"
+	AttributeK8sPodUID          = "k8s.pod.uid"
+	AttributeK8sPodName         = "k8s.pod.name"
+	AttributeK8sNamespaceName   = "k8s.namespace.name"
+	AttributeK8sContainerName   = "k8s.container.name"
+	// AttributeSystemdUnitName is not an OpenTelemetry semantic convention: it names
+	// the systemd service whose cgroup the process runs in, e.g. "nginx.service".
+	AttributeSystemdUnitName = "systemd.unit.name"
+)
+
+// Container runtimes as reported in container.runtime.
+const (
+	RuntimeDocker     = "docker"
+	RuntimeContainerd = "containerd"
+	RuntimeCRIO       = "cri-o"
+	RuntimePodman     = "podman"
+)
+
+// Identity is what a cgroup path (and the optional name sources) says about the
+// processes in one cgroup. The zero value is a process outside any container
+// or service (for example the root cgroup "/").
+type Identity struct {
+	CgroupPath       string // path relative to the hierarchy root, e.g. "/docker/<64hex>"
+	ContainerID      string // 64 lowercase hex digits, "" when not a container
+	Runtime          string // "docker" | "containerd" | "cri-o" | "podman" | "" (container.runtime)
+	PodUID           string // k8s.pod.uid, with dashes
+	SystemdUnit      string // "nginx.service" for /system.slice/nginx.service; "" otherwise
+	Name             string // container.name (Docker API), optional
+	ImageName        string // container.image.name, optional
+	PodName          string // k8s.pod.name, from CRI log paths, optional
+	PodNamespace     string // k8s.namespace.name, from CRI log paths, optional
+	K8sContainerName string // k8s.container.name, from CRI log paths, optional
+}
+
+// IsContainer reports whether the cgroup belongs to a container.
+func (id Identity) IsContainer() bool { return id.ContainerID != "" }
+
+// CopyToResource writes the identity as resource attributes. Empty values are
+// omitted rather than written as "", so a backend never sees a blank label that
+// looks like a real value.
+func (id Identity) CopyToResource(attrs pcommon.Map) {
+	putNonEmpty(attrs, AttributeContainerID, id.ContainerID)
+	putNonEmpty(attrs, AttributeContainerRuntime, id.Runtime)
+	putNonEmpty(attrs, AttributeContainerName, id.Name)
+	putNonEmpty(attrs, AttributeContainerImageName, id.ImageName)
+	putNonEmpty(attrs, AttributeK8sPodUID, id.PodUID)
+	putNonEmpty(attrs, AttributeK8sPodName, id.PodName)
+	putNonEmpty(attrs, AttributeK8sNamespaceName, id.PodNamespace)
+	putNonEmpty(attrs, AttributeK8sContainerName, id.K8sContainerName)
+	putNonEmpty(attrs, AttributeSystemdUnitName, id.SystemdUnit)
+}
+
+func putNonEmpty(attrs pcommon.Map, key, value string) {
+	if value != "" {
+		attrs.PutStr(key, value)
+	}
+}

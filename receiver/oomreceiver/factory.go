@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package oomreceiver // import "github.com/otelcol-node/otelcol-node/receiver/oomreceiver"
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/scraper"
+	"go.opentelemetry.io/collector/scraper/scraperhelper"
+
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
+	"github.com/otelcol-node/otelcol-node/receiver/oomreceiver/internal/metadata"
+)
+
+// defaultCollectionInterval matches the usual Prometheus scrape interval;
+// kills are counted as they happen, so it only sets the reporting delay.
+const defaultCollectionInterval = 15 * time.Second
+
+// NewFactory creates the factory of the oom receiver. The factory owns the
+// table of shared BPF sources, so that the metrics and logs instances of one
+// configured receiver load the BPF program once.
+func NewFactory() receiver.Factory {
+	return newFactory(newSharedSources())
+}
+
+func newFactory(sources *sharedSources) receiver.Factory {
+	return receiver.NewFactory(
+		metadata.Type,
+		createDefaultConfig,
+		receiver.WithMetrics(sources.createMetrics, metadata.MetricsStability),
+		receiver.WithLogs(sources.createLogs, metadata.LogsStability),
+	)
+}
+
+func createDefaultConfig() component.Config {
+	cc := scraperhelper.NewDefaultControllerConfig()
+	cc.CollectionInterval = defaultCollectionInterval
+	return &Config{
+		ControllerConfig:     cc,
+		MetricsBuilderConfig: metadata.NewDefaultMetricsBuilderConfig(),
+		MaxContainers:        defaultMaxContainers,
+		IdleTimeout:          defaultIdleTimeout,
+		ProcRoot:             containerid.DefaultProcRoot,
+		CgroupRoot:           containerid.DefaultCgroupRoot,
+		DockerSocket:         containerid.DefaultDockerSocket,
+	}
+}
+
+func (ss *sharedSources) createMetrics(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Metrics) (receiver.Metrics, error) {
+	oCfg := cfg.(*Config)
+	src := ss.acquire(oCfg, set)
+	s := newOOMScraper(src, oCfg, set, func() { ss.release(oCfg) })
+	sc, err := scraper.NewMetrics(s.scrape, scraper.WithStart(s.start), scraper.WithShutdown(s.shutdown))
+	if err != nil {
+		ss.release(oCfg)
+		return nil, err
+	}
+	return scraperhelper.NewMetricsController(&oCfg.ControllerConfig, set, next, scraperhelper.AddMetricsScraper(metadata.Type, sc))
+}
+
+func (ss *sharedSources) createLogs(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Logs) (receiver.Logs, error) {
+	oCfg := cfg.(*Config)
+	src := ss.acquire(oCfg, set)
+	return newLogsReceiver(src, oCfg, set, next, func() { ss.release(oCfg) }), nil
+}
