@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package delayacctreceiver
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+
+	"github.com/otelcol-node/otelcol-node/receiver/delayacctreceiver/internal/metadata"
+)
+
+func TestLoadConfig(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+
+	custom := createDefaultConfig().(*Config)
+	custom.CollectionInterval = 30 * time.Second
+	custom.ProcRoot = "/host/proc"
+	custom.CgroupRoot = "/host/sys/fs/cgroup"
+	custom.DockerSocket = "/host/run/docker.sock"
+	custom.EnableDelayAcct = false
+	custom.ExitNotifications = false
+	custom.IncludeSystemdServices = true
+	custom.MaxProcesses = 1000
+	custom.MaxContainers = 50
+	custom.ContainerIdleTimeout = time.Minute
+	custom.MaxExitLookupsPerSecond = 10
+	// Unmarshal, not assignment, so the metric config also records that the
+	// user set it.
+	require.NoError(t, confmap.NewFromStringMap(map[string]any{"enabled": false}).
+		Unmarshal(&custom.Metrics.ContainerResourcesCompactionDelay))
+
+	tests := []struct {
+		id          component.ID
+		expected    component.Config
+		errContains []string
+	}{
+		{id: component.NewID(metadata.Type), expected: createDefaultConfig()},
+		{id: component.NewIDWithName(metadata.Type, "custom"), expected: custom},
+		{
+			id:          component.NewIDWithName(metadata.Type, "relative_proc_root"),
+			errContains: []string{"'proc_root' must be an absolute path"},
+		},
+		{
+			id: component.NewIDWithName(metadata.Type, "zero_caps"),
+			errContains: []string{
+				"'max_processes' must be positive",
+				"'max_containers' must be positive",
+				"'container_idle_timeout' must be positive",
+				"'max_exit_lookups_per_second' must not be negative",
+			},
+		},
+		{
+			id:          component.NewIDWithName(metadata.Type, "zero_interval"),
+			errContains: []string{`"collection_interval": requires positive value`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id.String(), func(t *testing.T) {
+			cfg := NewFactory().CreateDefaultConfig()
+			sub, err := cm.Sub(tt.id.String())
+			require.NoError(t, err)
+			require.NoError(t, sub.Unmarshal(cfg))
+
+			err = confmap.Validate(cfg)
+			if len(tt.errContains) > 0 {
+				for _, msg := range tt.errContains {
+					assert.ErrorContains(t, err, msg)
+				}
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.expected, cfg)
+		})
+	}
+}
+
+func TestDefaultConfigTurnsDelayAccountingOn(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	assert.True(t, cfg.EnableDelayAcct, "enable_delayacct defaults to true: off means every delay is silently zero")
+	assert.True(t, cfg.ExitNotifications)
+	assert.Equal(t, defaultCollectionInterval, cfg.CollectionInterval)
+}
