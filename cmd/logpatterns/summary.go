@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package main
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/otelcol-node/otelcol-node/internal/patternminer"
+)
+
+// maxSummaryPatterns bounds the patterns --summary keeps counts for; lines
+// of further patterns are counted together in one overflow row.
+const maxSummaryPatterns = 1 << 20
+
+// summary counts lines per pattern hash, keeping each pattern's latest
+// template (templates generalise as lines arrive; the hash does not).
+type summary struct {
+	byHash   map[string]*patternCount
+	order    []*patternCount // first-seen order, to break ties stably
+	overflow uint64
+}
+
+type patternCount struct {
+	hash     string
+	template string
+	count    uint64
+}
+
+func newSummary() *summary {
+	return &summary{byHash: make(map[string]*patternCount)}
+}
+
+func (s *summary) add(p patternminer.Pattern) {
+	pc, ok := s.byHash[p.Hash]
+	if !ok {
+		if len(s.byHash) >= maxSummaryPatterns {
+			s.overflow++
+			return
+		}
+		pc = &patternCount{hash: p.Hash}
+		s.byHash[p.Hash] = pc
+		s.order = append(s.order, pc)
+	}
+	pc.template = p.Template
+	pc.count++
+}
+
+// write prints "<count>\t<hash>\t<template>" per pattern, most frequent
+// first, then first seen first.
+func (s *summary) write(w io.Writer) error {
+	rows := slices.Clone(s.order)
+	slices.SortStableFunc(rows, func(a, b *patternCount) int { return cmp.Compare(b.count, a.count) })
+	for _, pc := range rows {
+		if _, err := fmt.Fprintf(w, "%d\t%s\t%s\n", pc.count, pc.hash, pc.template); err != nil {
+			return err
+		}
+	}
+	if s.overflow > 0 {
+		if _, err := fmt.Fprintf(w, "%d\t%s\t%s\n", s.overflow, "overflow", "<patterns beyond the summary cap>"); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+
+// Package patternminer groups log messages into patterns online, one message
+// at a time, so a receiver can count messages per pattern instead of storing
+// them.
+//
+// Feed it message text. Whole JSON and logfmt records work too: JSON members
+// become tokens and the msg/message text keeps its words. design.md explains
+// the algorithm, its accuracy on LogHub-2k and its limits.
+//
+// A Miner is NOT goroutine-safe: callers must serialise calls to Add (one
+// miner per goroutine, or a mutex around it).
+//
+// Contract:
+//   - Add is online and one pass: it sees each message once, in order, and
+//     returns the pattern the message belongs to at that moment.
+//   - The hash a message gets never changes afterwards: a cluster keeps the
+//     hash it was given when it was created, even when its template later
+//     generalises. See design.md for how the hash is derived and why.
+//   - Memory is bounded by Config: MaxPatterns clusters, MaxTokens tokens and
+//     MaxMessageBytes bytes of a message. What a cap drops is counted in Stats.
+//   - Hashes are stable across restarts, nodes and versions for the same
+//     algorithm; AlgorithmVersion changes when they change on purpose.
+package patternminer // import "github.com/otelcol-node/otelcol-node/internal/patternminer"

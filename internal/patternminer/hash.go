@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package patternminer // import "github.com/otelcol-node/otelcol-node/internal/patternminer"
+
+import (
+	"encoding/hex"
+	"hash/fnv"
+	"strconv"
+)
+
+// AlgorithmVersion is mixed into every hash. Bump it only when a change of
+// tokenisation, masking or clustering makes the same message get another
+// pattern, so counts keyed by old and new hashes are never summed by mistake.
+const AlgorithmVersion = 1
+
+// hashTemplate derives a pattern hash from the template a cluster had when
+// it was created: FNV-1a 64 of "patternminer/v<AlgorithmVersion>\x00" and
+// the template text, as 16 lowercase hex digits.
+func hashTemplate(tmpl string) string {
+	h := fnv.New64a()
+	h.Write([]byte("patternminer/v" + strconv.Itoa(AlgorithmVersion) + "\x00"))
+	h.Write([]byte(tmpl))
+	var b [8]byte
+	return hex.EncodeToString(h.Sum(b[:0]))
+}

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package patternminer // import "github.com/otelcol-node/otelcol-node/internal/patternminer"
+
+import (
+	"unicode/utf8"
+	"unsafe"
+)
+
+// Miner groups messages into patterns. It is NOT goroutine-safe.
+type Miner struct {
+	cfg     Config
+	tok     tokenizer
+	buckets map[bucketKey][]*cluster
+	// bySignature remembers which cluster a masked message shape went to,
+	// so a repeated shape skips the similarity search.
+	bySignature map[uint64]*cluster
+	live        int
+	head, tail  *cluster // LRU list, head is the most recently used
+	scratch     []token  // reused by matchWithExtraValue
+	stats       Stats
+}
+
+// New returns a miner bounded by cfg, or the error of cfg.Validate.
+func New(cfg Config) (*Miner, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Miner{
+		cfg:         cfg,
+		tok:         tokenizer{maxTokens: cfg.MaxTokens},
+		buckets:     make(map[bucketKey][]*cluster),
+		bySignature: make(map[uint64]*cluster),
+	}, nil
+}
+
+// AddBytes is Add for a message held in a byte slice, such as a line just
+// read from a file. It does not copy msg and does not keep it: every string
+// the miner stores is built anew, so the caller may reuse msg afterwards.
+func (m *Miner) AddBytes(msg []byte) Pattern {
+	return m.Add(unsafe.String(unsafe.SliceData(msg), len(msg)))
+}
+
+// Add puts msg into a pattern and returns it. Add does not keep msg.
+func (m *Miner) Add(msg string) Pattern {
+	m.stats.Messages++
+	if len(msg) > m.cfg.MaxMessageBytes {
+		msg = msg[:m.cfg.MaxMessageBytes]
+		m.stats.TruncatedBytes++
+	}
+	if !utf8.ValidString(msg) {
+		// Invalid bytes are matched as they are; they only have to be
+		// counted, never decoded.
+		m.stats.InvalidUTF8++
+	}
+	m.tok.tokenize(msg)
+	if m.tok.truncated {
+		m.stats.TruncatedTokens++
+	}
+	toks := m.tok.tokens
+	sig := signature(toks)
+	if c, ok := m.bySignature[sig]; ok && c.alive {
+		m.touch(c)
+		return c.pattern
+	}
+	key := bucketKey{n: len(toks)}
+	if len(toks) > 0 {
+		key.first = toks[0].hash
+	}
+	c := m.bestMatch(key, toks)
+	if c != nil {
+		c.absorb(toks)
+		m.touch(c)
+	} else if c = m.matchWithExtraValue(toks); c != nil {
+		m.touch(c)
+	} else {
+		c = m.create(key)
+	}
+	m.remember(sig, c)
+	return c.pattern
+}
+
+func signature(toks []token) uint64 {
+	h := uint64(fnvOffset64)
+	for _, t := range toks {
+		h = (h ^ t.hash) * fnvPrime64
+	}
+	return h
+}
+
+// bestMatch returns the cluster toks should join, or nil.
+func (m *Miner) bestMatch(key bucketKey, toks []token) *cluster {
+	var best *cluster
+	var bestScore matchScore
+	for _, c := range m.buckets[key] {
+		s, ok := c.score(toks)
+		if !ok || !s.accepted() {
+			continue
+		}
+		if best == nil || s.betterThan(bestScore) {
+			best, bestScore = c, s
+		}
+	}
+	return best
+}
+
+// matchWithExtraValue finds a cluster one token shorter than the message
+// that the message fits once one of its value tokens is dropped, when that
+// token sits next to a wildcard of the cluster: a value that took two words
+// this time ("firefox.exe *64" where the cluster has "chrome.exe"). The
+// cluster's template does not change.
+func (m *Miner) matchWithExtraValue(toks []token) *cluster {
+	n := len(toks)
+	if n < 3 {
+		return nil
+	}
+	key := bucketKey{n: n - 1, first: toks[0].hash}
+	if len(m.buckets[key]) == 0 {
+		return nil
+	}
+	for j := 1; j < n; j++ {
+		if !toks[j].masked {
+			continue
+		}
+		m.scratch = append(append(m.scratch[:0], toks[:j]...), toks[j+1:]...)
+		var best *cluster
+		var bestScore matchScore
+		for _, c := range m.buckets[key] {
+			// In the shorter sequence the dropped token sat between j-1 and j.
+			if !c.tokens[j-1].wild && (j == n-1 || !c.tokens[j].wild) {
+				continue
+			}
+			s, ok := c.score(m.scratch)
+			if !ok || !s.accepted() {
+				continue
+			}
+			if best == nil || s.betterThan(bestScore) {
+				best, bestScore = c, s
+			}
+		}
+		if best != nil {
+			best.absorb(m.scratch)
+			return best
+		}
+	}
+	return nil
+}
+
+func (m *Miner) create(key bucketKey) *cluster {
+	if m.live >= m.cfg.MaxPatterns {
+		m.evict(m.tail)
+	}
+	c := newCluster(&m.tok, key)
+	m.buckets[key] = append(m.buckets[key], c)
+	m.live++
+	m.stats.Created++
+	m.pushFront(c)
+	return c
+}
+
+// remember caches sig -> c. The cache is bounded: when it holds more than
+// a few shapes per live cluster it is dropped and rebuilt from new messages.
+func (m *Miner) remember(sig uint64, c *cluster) {
+	if len(m.bySignature) >= 4*m.cfg.MaxPatterns {
+		clear(m.bySignature)
+		m.stats.CacheResets++
+	}
+	m.bySignature[sig] = c
+}
+
+func (m *Miner) evict(c *cluster) {
+	m.unlink(c)
+	c.alive = false
+	list := m.buckets[c.key]
+	for i, other := range list {
+		if other == c {
+			list[i] = list[len(list)-1]
+			list[len(list)-1] = nil
+			list = list[:len(list)-1]
+			break
+		}
+	}
+	if len(list) == 0 {
+		delete(m.buckets, c.key)
+	} else {
+		m.buckets[c.key] = list
+	}
+	// Stale entries of the shape cache may still point at c until the cache
+	// is reset: drop what is big so only the small struct stays behind.
+	c.tokens = nil
+	c.pattern = Pattern{}
+	m.live--
+	m.stats.Evicted++
+}
+
+func (m *Miner) touch(c *cluster) {
+	if m.head == c {
+		return
+	}
+	m.unlink(c)
+	m.pushFront(c)
+}
+
+func (m *Miner) pushFront(c *cluster) {
+	c.prev, c.next = nil, m.head
+	if m.head != nil {
+		m.head.prev = c
+	}
+	m.head = c
+	if m.tail == nil {
+		m.tail = c
+	}
+}
+
+func (m *Miner) unlink(c *cluster) {
+	if c.prev != nil {
+		c.prev.next = c.next
+	} else if m.head == c {
+		m.head = c.next
+	}
+	if c.next != nil {
+		c.next.prev = c.prev
+	} else if m.tail == c {
+		m.tail = c.prev
+	}
+	c.prev, c.next = nil, nil
+}
+
+// Stats returns what the miner saw so far.
+func (m *Miner) Stats() Stats {
+	s := m.stats
+	s.Patterns = m.live
+	return s
+}
