@@ -17,31 +17,16 @@ const nodeCloudInfo = "node_cloud_info"
 // steady flow) through cloud_metadata, pointed at a fake DMI tree and a fake
 // metadata server on 127.0.0.1.
 func cloudConfig(port int, sysfsRoot, endpoint string) string {
-	return fmt.Sprintf(`
-receivers:
-  oom:
-    collection_interval: 1s
-processors:
-  cloud_metadata:
-    sysfs_root: %s
-    endpoint: %s
-    timeout: 500ms
-    info_interval: 1s
-exporters:
-  prometheus:
-    endpoint: 127.0.0.1:%d
-    resource_to_telemetry_conversion:
-      enabled: true
-service:
-  telemetry:
-    metrics:
-      level: none
-  pipelines:
-    metrics:
-      receivers: [oom]
-      processors: [cloud_metadata]
-      exporters: [prometheus]
-`, sysfsRoot, endpoint, port)
+	return pipeline{
+		receivers: "oom:\n  collection_interval: 1s",
+		processors: fmt.Sprintf(`cloud_metadata:
+  sysfs_root: %s
+  endpoint: %s
+  timeout: 500ms
+  info_interval: 1s`, sysfsRoot, endpoint),
+		receiverIDs:  []string{"oom"},
+		processorIDs: []string{"cloud_metadata"},
+	}.config(port)
 }
 
 // Each provider, detected from its DMI tree and read from a fake metadata

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -17,24 +16,10 @@ import (
 func TestCPUDelayOfDockerContainer(t *testing.T) {
 	testenv.RequireRoot(t)
 	port := e2etest.FreePort(t)
-	c := e2etest.Start(t, fmt.Sprintf(`
-receivers:
-  delay_acct:
-    collection_interval: 1s
-exporters:
-  prometheus:
-    endpoint: 127.0.0.1:%d
-    resource_to_telemetry_conversion:
-      enabled: true
-service:
-  telemetry:
-    metrics:
-      level: none
-  pipelines:
-    metrics:
-      receivers: [delay_acct]
-      exporters: [prometheus]
-`, port), port)
+	c := e2etest.Start(t, pipeline{
+		receivers:   "delay_acct:\n  collection_interval: 1s",
+		receiverIDs: []string{"delay_acct"},
+	}.config(port), port)
 
 	d := dockertest.Start(t)
 	busy := d.Run(t, "--network", "none", "--cpuset-cpus", "0", d.Image(t),

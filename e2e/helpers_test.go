@@ -2,6 +2,50 @@
 
 package e2e
 
-import "strconv"
+import (
+	"fmt"
+	"strings"
+)
 
-func itoa(i int) string { return strconv.Itoa(i) }
+// pipeline describes one metrics pipeline ending in the Prometheus exporter
+// with resource_to_telemetry_conversion, the way users run the distribution.
+type pipeline struct {
+	// receivers and processors hold the YAML bodies of the `receivers:` and
+	// `processors:` sections, one component per key, unindented.
+	receivers, processors string
+	// receiverIDs and processorIDs list the pipeline in order.
+	receiverIDs, processorIDs []string
+}
+
+// config renders the pipeline with the exporter on 127.0.0.1:port.
+func (p pipeline) config(port int) string {
+	var b strings.Builder
+	b.WriteString("receivers:\n" + indent(p.receivers))
+	if p.processors != "" {
+		b.WriteString("processors:\n" + indent(p.processors))
+	}
+	fmt.Fprintf(&b, `exporters:
+  prometheus:
+    endpoint: 127.0.0.1:%d
+    resource_to_telemetry_conversion:
+      enabled: true
+service:
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    metrics:
+      receivers: [%s]
+      processors: [%s]
+      exporters: [prometheus]
+`, port, strings.Join(p.receiverIDs, ", "), strings.Join(p.processorIDs, ", "))
+	return b.String()
+}
+
+func indent(yaml string) string {
+	lines := strings.Split(strings.Trim(yaml, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = "  " + l
+	}
+	return strings.Join(lines, "\n") + "\n"
+}

@@ -26,33 +26,20 @@ func TestLogPatternsOfDockerContainer(t *testing.T) {
 	containersDir := filepath.Dir(filepath.Dir(d.LogPath(t, probe)))
 
 	port := e2etest.FreePort(t)
-	c := e2etest.Start(t, fmt.Sprintf(`
-receivers:
-  container_log_pattern:
-    collection_interval: 1s
-    docker:
-      containers_dir: %s
-      socket: %s
-    cri:
-      enabled: false
-    journald:
-      enabled: false
-    container_files:
-      enabled: false
-exporters:
-  prometheus:
-    endpoint: 127.0.0.1:%d
-    resource_to_telemetry_conversion:
-      enabled: true
-service:
-  telemetry:
-    metrics:
-      level: none
-  pipelines:
-    metrics:
-      receivers: [container_log_pattern]
-      exporters: [prometheus]
-`, containersDir, d.Socket(), port), port)
+	c := e2etest.Start(t, pipeline{
+		receivers: fmt.Sprintf(`container_log_pattern:
+  collection_interval: 1s
+  docker:
+    containers_dir: %s
+    socket: %s
+  cri:
+    enabled: false
+  journald:
+    enabled: false
+  container_files:
+    enabled: false`, containersDir, d.Socket()),
+		receiverIDs: []string{"container_log_pattern"},
+	}.config(port), port)
 
 	var script strings.Builder
 	for i := 1; i <= 5; i++ {

@@ -5,7 +5,6 @@ package e2e
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,24 +25,10 @@ const memoryHog = `x=0123456789abcdef; while :; do x=$x$x; done`
 func startOOMCollector(t *testing.T) *e2etest.Collector {
 	t.Helper()
 	port := e2etest.FreePort(t)
-	return e2etest.Start(t, fmt.Sprintf(`
-receivers:
-  oom:
-    collection_interval: 1s
-exporters:
-  prometheus:
-    endpoint: 127.0.0.1:%d
-    resource_to_telemetry_conversion:
-      enabled: true
-service:
-  telemetry:
-    metrics:
-      level: none
-  pipelines:
-    metrics:
-      receivers: [oom]
-      exporters: [prometheus]
-`, port), port)
+	return e2etest.Start(t, pipeline{
+		receivers:   "oom:\n  collection_interval: 1s",
+		receiverIDs: []string{"oom"},
+	}.config(port), port)
 }
 
 // A Docker container with a 32 MiB limit that allocates until it is killed:

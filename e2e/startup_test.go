@@ -5,7 +5,6 @@ package e2e
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -43,7 +42,15 @@ func TestUnprivilegedCollectorKeepsServing(t *testing.T) {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cfg := strings.ReplaceAll(unprivilegedConfig, "PORT", itoa(port))
+	cfg := pipeline{
+		receivers: `ebpf_tcp:
+  collection_interval: 1s
+oom:
+  collection_interval: 1s
+delay_acct:
+  collection_interval: 1s`,
+		receiverIDs: []string{"ebpf_tcp", "oom", "delay_acct"},
+	}.config(port)
 	cfgPath := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -56,32 +63,9 @@ func TestUnprivilegedCollectorKeepsServing(t *testing.T) {
 	time.Sleep(3 * time.Second)
 	c.Scrape(t)
 	for _, receiver := range []string{"ebpf_tcp", "oom", "delay_acct"} {
-		n := c.CountLogLines(`"otelcol.component.id": "` + receiver + `"`, "disabled")
+		n := c.CountLogLines(`"otelcol.component.id": "`+receiver+`"`, "disabled")
 		if n != 1 {
 			t.Errorf("want exactly one log line saying receiver %s is disabled and why, got %d:\n%s", receiver, n, c.Logs())
 		}
 	}
 }
-
-const unprivilegedConfig = `
-receivers:
-  ebpf_tcp:
-    collection_interval: 1s
-  oom:
-    collection_interval: 1s
-  delay_acct:
-    collection_interval: 1s
-exporters:
-  prometheus:
-    endpoint: 127.0.0.1:PORT
-    resource_to_telemetry_conversion:
-      enabled: true
-service:
-  telemetry:
-    metrics:
-      level: none
-  pipelines:
-    metrics:
-      receivers: [ebpf_tcp, oom, delay_acct]
-      exporters: [prometheus]
-`

@@ -22,24 +22,10 @@ func TestTCPConnectsFromDockerContainer(t *testing.T) {
 	testenv.RequireRoot(t)
 	const successes, failures = 20, 7
 	port := e2etest.FreePort(t)
-	c := e2etest.Start(t, fmt.Sprintf(`
-receivers:
-  ebpf_tcp:
-    collection_interval: 1s
-exporters:
-  prometheus:
-    endpoint: 127.0.0.1:%d
-    resource_to_telemetry_conversion:
-      enabled: true
-service:
-  telemetry:
-    metrics:
-      level: none
-  pipelines:
-    metrics:
-      receivers: [ebpf_tcp]
-      exporters: [prometheus]
-`, port), port)
+	c := e2etest.Start(t, pipeline{
+		receivers:   "ebpf_tcp:\n  collection_interval: 1s",
+		receiverIDs: []string{"ebpf_tcp"},
+	}.config(port), port)
 
 	open := listenOutsideEphemeral(t)
 	closed := closedPortOutsideEphemeral(t)
