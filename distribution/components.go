@@ -22,6 +22,7 @@ import (
 	batchprocessor "go.opentelemetry.io/collector/processor/batchprocessor"
 	memorylimiterprocessor "go.opentelemetry.io/collector/processor/memorylimiterprocessor"
 	k8sattributesprocessor "github.com/open-telemetry/opentelemetry-collector-contrib/processor/k8sattributesprocessor"
+	containerlogpatternreceiver "github.com/otelcol-node/otelcol-node/receiver/containerlogpatternreceiver"
 	delayacctreceiver "github.com/otelcol-node/otelcol-node/receiver/delayacctreceiver"
 	oomreceiver "github.com/otelcol-node/otelcol-node/receiver/oomreceiver"
 	otlpreceiver "go.opentelemetry.io/collector/receiver/otlpreceiver"
@@ -63,6 +64,7 @@ func components() (otelcol.Factories, error) {
 	})
 
 	factories.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](
+		containerlogpatternreceiver.NewFactory(),
 		delayacctreceiver.NewFactory(),
 		oomreceiver.NewFactory(),
 		otlpreceiver.NewFactory(),
@@ -72,6 +74,7 @@ func components() (otelcol.Factories, error) {
 		return otelcol.Factories{}, err
 	}
 	factories.ReceiverModules = makeModulesMap(factories.Receivers, map[component.Type]string{
+		containerlogpatternreceiver.NewFactory().Type(): "github.com/otelcol-node/otelcol-node v0.0.0",
 		delayacctreceiver.NewFactory().Type(): "github.com/otelcol-node/otelcol-node v0.0.0",
 		oomreceiver.NewFactory().Type(): "github.com/otelcol-node/otelcol-node v0.0.0",
 		otlpreceiver.NewFactory().Type(): "go.opentelemetry.io/collector/receiver/otlpreceiver v0.158.0",

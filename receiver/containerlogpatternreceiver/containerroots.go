@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package containerlogpatternreceiver // import "github.com/otelcol-node/otelcol-node/receiver/containerlogpatternreceiver"
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/stanza/fileconsumer"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/stanza/fileconsumer/attrs"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/stanza/operator"
+
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
+)
+
+// containerRoots follows the files a container's processes write under its
+// own root (for example /var/log/nginx/error.log inside the container). The
+// files are reached through /proc/<pid>/root of one of the container's
+// processes, never through the host's /var/log. One fileconsumer per
+// container; when the process it reads through exits, a new one follows the
+// files through another process of the container and resumes from the
+// checkpoints, so nothing is recounted or skipped.
+type containerRoots struct {
+	c        *core
+	resolver *containerid.Resolver
+	selfPID  int
+
+	followed  map[string]*followedRoot // by container id
+	firstScan bool
+}
+
+type followedRoot struct {
+	pid     int
+	prefix  string // <proc_root>/<pid>/root
+	id      containerid.Identity
+	manager *fileconsumer.Manager
+}
+
+func newContainerRoots(c *core) (*containerRoots, error) {
+	cfg := c.cfg.ContainerFiles
+	r, err := containerid.NewResolver(containerid.Config{
+		ProcRoot:     cfg.ProcRoot,
+		CgroupRoot:   cfg.CgroupRoot,
+		DockerSocket: c.cfg.Docker.Socket,
+	}, c.set.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("container identity resolver: %w", err)
+	}
+	return &containerRoots{c: c, resolver: r, selfPID: os.Getpid(), followed: make(map[string]*followedRoot), firstScan: true}, nil
+}
+
+func (cr *containerRoots) run(ctx context.Context) {
+	cr.rescan()
+	ticker := time.NewTicker(cr.c.cfg.ContainerFiles.RescanInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+			cr.rescan()
+		}
+	}
+}
+
+// rescan finds one live process per container, starts following new
+// containers and moves or stops those whose process is gone.
+func (cr *containerRoots) rescan() {
+	procRoot := cr.c.cfg.ContainerFiles.ProcRoot
+	entries, err := os.ReadDir(procRoot)
+	if err != nil {
+		cr.c.set.Logger.Debug("scanning processes", zap.Error(err))
+		return
+	}
+	followedPIDs := make(map[int]string, len(cr.followed))
+	for id, f := range cr.followed {
+		followedPIDs[f.pid] = id
+	}
+	alive := make(map[string]int)
+	idents := make(map[string]containerid.Identity)
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == cr.selfPID {
+			continue
+		}
+		if id, ok := followedPIDs[pid]; ok {
+			// The process already followed wins while it lives.
+			alive[id] = pid
+			continue
+		}
+		ident, err := cr.resolver.ByPID(pid)
+		if err != nil || !ident.IsContainer() {
+			continue
+		}
+		// Prefer the container's oldest process (lowest pid, usually its
+		// init): short-lived children would make the follower move often.
+		prev, seen := alive[ident.ContainerID]
+		if _, isFollowed := followedPIDs[prev]; !seen || (!isFollowed && pid < prev) {
+			alive[ident.ContainerID] = pid
+			idents[ident.ContainerID] = ident
+		}
+	}
+	for id, f := range cr.followed {
+		if pid, ok := alive[id]; !ok || pid != f.pid {
+			cr.stop(id, !ok)
+		}
+	}
+	startAt := startAtBeginning
+	if cr.firstScan {
+		startAt = cr.c.cfg.StartAt
+		cr.firstScan = false
+	}
+	for id, pid := range alive {
+		if cr.followed[id] != nil {
+			continue
+		}
+		if len(cr.followed) >= cr.c.cfg.ContainerFiles.MaxContainers {
+			cr.c.stats.linesDropped.Add(1)
+			continue
+		}
+		ident, ok := idents[id]
+		if !ok {
+			var err error
+			if ident, err = cr.resolver.ByPID(pid); err != nil {
+				continue
+			}
+		}
+		if err := cr.follow(id, pid, ident, startAt); err != nil {
+			cr.c.set.Logger.Debug("following container files", zap.String("container.id", id), zap.Error(err))
+		}
+	}
+}
+
+func (cr *containerRoots) follow(id string, pid int, ident containerid.Identity, startAt string) error {
+	prefix := filepath.Join(cr.c.cfg.ContainerFiles.ProcRoot, strconv.Itoa(pid), "root")
+	include := make([]string, 0, len(cr.c.cfg.ContainerFiles.Include))
+	for _, p := range cr.c.cfg.ContainerFiles.Include {
+		include = append(include, prefix+p)
+	}
+	f := &followedRoot{pid: pid, prefix: prefix, id: ident}
+	emitFn := func(_ context.Context, tokens [][]byte, attributes map[string]any, _ int64, _ []int64) error {
+		path, _ := attributes[attrs.LogFilePath].(string)
+		// A rotated copy counts under the file it was rotated from.
+		source := strings.TrimSuffix(strings.TrimPrefix(path, f.prefix), rotatedSuffix)
+		s := cr.c.streamFor("container://"+id, source, formatPlain, func() containerid.Identity { return f.id })
+		if s == nil {
+			return nil
+		}
+		now := time.Now()
+		for _, t := range tokens {
+			s.addLine(t, now)
+		}
+		return nil
+	}
+	m, err := cr.c.newTailerConfig(include, startAt).Build(cr.c.set.TelemetrySettings, emitFn, fileconsumer.WithSplitFunc(splitLines))
+	if err != nil {
+		return err
+	}
+	if err := m.Start(operator.NewScopedPersister(checkpointScope(id), cr.c.checkpoints)); err != nil {
+		return err
+	}
+	f.manager = m
+	cr.followed[id] = f
+	cr.c.set.Logger.Debug("following container files", zap.String("container.id", id), zap.Int("pid", pid))
+	return nil
+}
+
+// stop stops following a container's files; gone says the container has no
+// process left, so its checkpoints can go too.
+func (cr *containerRoots) stop(id string, gone bool) {
+	f := cr.followed[id]
+	delete(cr.followed, id)
+	if err := f.manager.Stop(); err != nil {
+		cr.c.set.Logger.Debug("stopping container files", zap.String("container.id", id), zap.Error(err))
+	}
+	if gone {
+		if mp, ok := cr.c.checkpoints.(*memoryPersister); ok {
+			mp.deletePrefix(checkpointScope(id) + ".")
+		}
+	}
+}
+
+func (cr *containerRoots) stopAll() {
+	for id := range cr.followed {
+		cr.stop(id, false)
+	}
+	_ = cr.resolver.Close()
+}
+
+func checkpointScope(containerID string) string { return "container." + containerID }

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package containerlogpatternreceiver // import "github.com/otelcol-node/otelcol-node/receiver/containerlogpatternreceiver"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/receiver"
+	"go.uber.org/zap"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/stanza/fileconsumer"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/stanza/operator"
+
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
+	"github.com/otelcol-node/otelcol-node/internal/logsource"
+	"github.com/otelcol-node/otelcol-node/internal/patternminer"
+)
+
+// maintenanceInterval is how often idle multiline messages are flushed and
+// buffered log records shipped; expiry runs on a slower beat.
+const (
+	maintenanceInterval = 100 * time.Millisecond
+	expiryInterval      = 30 * time.Second
+	// minerClustersPerPattern sizes a stream's miner relative to the
+	// patterns it may count.
+	minerClustersPerPattern = 2
+)
+
+// core is the receiver's running state, shared by its metrics and logs
+// outputs: the sources, the streams they feed and the aggregate.
+type core struct {
+	cfg   *Config
+	set   receiver.Settings
+	agg   *aggregate
+	stats selfStats
+	logs  *logsOutput // nil unless the logs output is in a pipeline
+
+	streamsMu sync.Mutex
+	streams   map[streamKey]*stream
+
+	checkpoints operator.Persister
+	storage     storage.Client // nil without a storage extension
+
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	runtime  *fileconsumer.Manager
+	journald *journaldSource
+	roots    *containerRoots
+	docker   *containerid.DockerClient
+}
+
+type streamKey struct {
+	owner  string
+	source string
+}
+
+func newCore(cfg *Config, set receiver.Settings) *core {
+	return &core{
+		cfg:     cfg,
+		set:     set,
+		agg:     newAggregate(cfg.MaxPatterns, cfg.MaxSampleLength, cfg.PatternIdleTimeout),
+		streams: make(map[streamKey]*stream),
+	}
+}
+
+// start launches every enabled source. Only what the user must fix (a bad
+// storage extension, an unusable include pattern) fails it; a missing
+// directory or journal is a source that stays quiet.
+func (c *core) start(ctx context.Context, host component.Host) error {
+	if c.cfg.StorageID != nil {
+		client, err := storageClient(ctx, host, c.cfg.StorageID, c.set.ID)
+		if err != nil {
+			return fmt.Errorf("getting storage client: %w", err)
+		}
+		c.storage = client
+		c.checkpoints = client
+	} else {
+		c.checkpoints = newMemoryPersister()
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
+
+	if c.cfg.Docker.Enabled {
+		c.docker = containerid.NewDockerClient(containerid.DockerClientConfig{Socket: c.cfg.Docker.Socket}, c.set.Logger)
+	}
+	if c.cfg.Docker.Enabled || c.cfg.CRI.Enabled {
+		m, err := c.newRuntimeManager()
+		if err != nil {
+			return c.abort(fmt.Errorf("building runtime log tailer: %w", err))
+		}
+		if err := m.Start(operator.NewScopedPersister("runtime", c.checkpoints)); err != nil {
+			return c.abort(fmt.Errorf("starting runtime log tailer: %w", err))
+		}
+		c.runtime = m
+	}
+	if c.cfg.Journald.Enabled {
+		c.journald = newJournaldSource(c, host)
+		c.wg.Go(func() { c.journald.run(runCtx) })
+	}
+	if c.cfg.ContainerFiles.Enabled {
+		roots, err := newContainerRoots(c)
+		if err != nil {
+			// No cgroup hierarchy or procfs: this source cannot work, the
+			// others can (degraded mode).
+			c.set.Logger.Warn("container_files source disabled", zap.Error(err))
+			componentstatus.ReportStatus(host, componentstatus.NewPermanentErrorEvent(fmt.Errorf("container_files source disabled: %w", err)))
+		} else {
+			c.roots = roots
+			c.wg.Go(func() { roots.run(runCtx) })
+		}
+	}
+	c.wg.Go(func() { c.maintain(runCtx) })
+	c.set.Logger.Info("container log pattern receiver started",
+		zap.Bool("docker", c.cfg.Docker.Enabled), zap.Bool("cri", c.cfg.CRI.Enabled),
+		zap.Bool("journald", c.cfg.Journald.Enabled), zap.Bool("container_files", c.roots != nil))
+	return nil
+}
+
+func (c *core) abort(err error) error {
+	return errors.Join(err, c.shutdown(context.Background()))
+}
+
+// shutdown stops the sources, counts what was pending and saves checkpoints.
+func (c *core) shutdown(ctx context.Context) error {
+	if c.cancel != nil {
+		c.cancel()
+	}
+	var errs []error
+	if c.runtime != nil {
+		errs = append(errs, c.runtime.Stop())
+		c.runtime = nil
+	}
+	c.wg.Wait()
+	if c.roots != nil {
+		c.roots.stopAll()
+	}
+	now := time.Now()
+	for _, s := range c.allStreams() {
+		s.flushAll(now)
+	}
+	if c.logs != nil {
+		c.logs.ship(ctx)
+	}
+	if c.journald != nil {
+		c.journald.saveCursor(ctx)
+	}
+	if c.docker != nil {
+		c.docker.Close()
+	}
+	if c.storage != nil {
+		errs = append(errs, c.storage.Close(ctx))
+		c.storage = nil
+	}
+	return errors.Join(errs...)
+}
+
+// maintain completes idle multiline messages, ships log records and expires
+// idle patterns and streams.
+func (c *core) maintain(ctx context.Context) {
+	ticker := time.NewTicker(maintenanceInterval)
+	defer ticker.Stop()
+	lastExpiry := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-ticker.C:
+			for _, s := range c.allStreams() {
+				s.flushIdle(now, c.cfg.MultilineFlushTimeout)
+			}
+			if c.logs != nil {
+				c.logs.ship(ctx)
+			}
+			if c.journald != nil {
+				c.journald.saveCursor(ctx)
+			}
+			if now.Sub(lastExpiry) >= min(expiryInterval, c.cfg.PatternIdleTimeout) {
+				lastExpiry = now
+				c.expire(now)
+			}
+		}
+	}
+}
+
+// expire drops streams idle for longer than the pattern idle timeout (their
+// pending text is counted first) and expired patterns.
+func (c *core) expire(now time.Time) {
+	var idle []*stream
+	c.streamsMu.Lock()
+	for k, s := range c.streams {
+		s.mu.Lock()
+		last := s.lastActive
+		s.mu.Unlock()
+		if now.Sub(last) > c.cfg.PatternIdleTimeout {
+			idle = append(idle, s)
+			delete(c.streams, k)
+		}
+	}
+	c.streamsMu.Unlock()
+	for _, s := range idle {
+		s.flushAll(now)
+	}
+	c.agg.expire(now)
+}
+
+func (c *core) allStreams() []*stream {
+	c.streamsMu.Lock()
+	defer c.streamsMu.Unlock()
+	out := make([]*stream, 0, len(c.streams))
+	for _, s := range c.streams {
+		out = append(out, s)
+	}
+	return out
+}
+
+// streamFor returns the stream of owner x source, creating it with
+// identity() when new. It returns nil when max_streams is reached; the
+// caller drops the line and it is counted.
+func (c *core) streamFor(owner, source string, format lineFormat, identity func() containerid.Identity) *stream {
+	key := streamKey{owner: owner, source: source}
+	c.streamsMu.Lock()
+	s := c.streams[key]
+	full := s == nil && len(c.streams) >= c.cfg.MaxStreams
+	c.streamsMu.Unlock()
+	if s != nil {
+		return s
+	}
+	if full {
+		c.stats.linesDropped.Add(1)
+		return nil
+	}
+	// Resolve the identity outside the lock: it may ask the Docker engine.
+	id := identity()
+	minerCfg := patternminer.DefaultConfig()
+	minerCfg.MaxMessageBytes = c.cfg.MaxMessageBytes
+	// A stream counts at most max_patterns per level; clusters beyond a few
+	// times that only cost memory, multiplied by every stream on the node.
+	minerCfg.MaxPatterns = min(minerCfg.MaxPatterns, minerClustersPerPattern*numLevels*c.cfg.MaxPatterns)
+	miner, err := patternminer.New(minerCfg)
+	if err != nil {
+		// Unreachable with a validated Config (max_message_bytes > 0); drop
+		// and count rather than crash the collector.
+		c.stats.linesDropped.Add(1)
+		return nil
+	}
+	s = &stream{
+		ownerKey:   owner,
+		id:         id,
+		source:     source,
+		format:     format,
+		core:       c,
+		groupers:   make(map[string]*pendingGroup, 2),
+		miner:      miner,
+		lastActive: time.Now(),
+	}
+	if format != formatPlain {
+		s.reassembler = logsource.NewReassembler(c.cfg.MaxMessageBytes)
+	}
+	c.streamsMu.Lock()
+	defer c.streamsMu.Unlock()
+	if existing := c.streams[key]; existing != nil {
+		return existing
+	}
+	if len(c.streams) >= c.cfg.MaxStreams {
+		c.stats.linesDropped.Add(1)
+		return nil
+	}
+	c.streams[key] = s
+	return s
+}

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package containerlogpatternreceiver // import "github.com/otelcol-node/otelcol-node/receiver/containerlogpatternreceiver"
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
+	"github.com/otelcol-node/otelcol-node/internal/loglevel"
+)
+
+// Attributes of the log records of the logs output.
+const (
+	attrPatternHash = "log.pattern.hash"
+	attrLevel       = "log.level"
+	attrSource      = "log.source"
+)
+
+// logsOutput buffers one log record per message for the optional logs
+// pipeline and ships them on the maintenance beat. The buffer is capped:
+// records beyond it are dropped and counted, so a slow exporter cannot grow
+// the collector's memory.
+type logsOutput struct {
+	next  consumer.Logs
+	max   int
+	stats *selfStats
+
+	mu       sync.Mutex
+	pending  plog.Logs
+	byOwner  map[string]plog.LogRecordSlice
+	nPending int
+}
+
+func newLogsOutput(next consumer.Logs, maxPending int, stats *selfStats) *logsOutput {
+	o := &logsOutput{next: next, max: maxPending, stats: stats}
+	o.reset()
+	return o
+}
+
+func (o *logsOutput) reset() {
+	o.pending = plog.NewLogs()
+	o.byOwner = make(map[string]plog.LogRecordSlice)
+	o.nPending = 0
+}
+
+func (o *logsOutput) add(owner string, id containerid.Identity, source string, level loglevel.Level, hash, text string, now time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.nPending >= o.max {
+		o.stats.logsDropped.Add(1)
+		return
+	}
+	records, ok := o.byOwner[owner]
+	if !ok {
+		rl := o.pending.ResourceLogs().AppendEmpty()
+		id.CopyToResource(rl.Resource().Attributes())
+		records = rl.ScopeLogs().AppendEmpty().LogRecords()
+		o.byOwner[owner] = records
+	}
+	r := records.AppendEmpty()
+	r.SetObservedTimestamp(pcommon.NewTimestampFromTime(now))
+	r.Body().SetStr(text)
+	r.SetSeverityNumber(severityOf(level))
+	r.SetSeverityText(level.String())
+	attrs := r.Attributes()
+	attrs.PutStr(attrPatternHash, hash)
+	attrs.PutStr(attrLevel, level.String())
+	attrs.PutStr(attrSource, source)
+	o.nPending++
+}
+
+// ship hands the buffered records to the next consumer.
+func (o *logsOutput) ship(ctx context.Context) {
+	o.mu.Lock()
+	if o.nPending == 0 {
+		o.mu.Unlock()
+		return
+	}
+	logs, n := o.pending, o.nPending
+	o.reset()
+	o.mu.Unlock()
+	if err := o.next.ConsumeLogs(ctx, logs); err != nil {
+		o.stats.logsDropped.Add(int64(n))
+	}
+}
+
+func severityOf(l loglevel.Level) plog.SeverityNumber {
+	switch l {
+	case loglevel.Debug:
+		return plog.SeverityNumberDebug
+	case loglevel.Info:
+		return plog.SeverityNumberInfo
+	case loglevel.Warning:
+		return plog.SeverityNumberWarn
+	case loglevel.Error:
+		return plog.SeverityNumberError
+	case loglevel.Critical:
+		return plog.SeverityNumberFatal
+	default:
+		return plog.SeverityNumberUnspecified
+	}
+}

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package containerlogpatternreceiver // import "github.com/otelcol-node/otelcol-node/receiver/containerlogpatternreceiver"
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/stanza/fileconsumer"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/stanza/fileconsumer/attrs"
+	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/stanza/operator/helper"
+
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
+)
+
+// dockerLogSuffix ends the name of a Docker json-file log:
+// <containers_dir>/<id>/<id>-json.log; rotated files get ".1", ".2", ...
+const dockerLogSuffix = "-json.log"
+
+// rotatedSuffix names the newest rotated copy of a log file.
+const rotatedSuffix = ".1"
+
+// newTailerConfig is the fileconsumer configuration every source shares.
+// Rotation (rename, copytruncate, delete and re-create), files appearing
+// later and checkpoints are fileconsumer's (see its design.md): it follows a
+// renamed file to its end before it lets go, and tells files apart by a
+// fingerprint of their first bytes rather than by name.
+//
+// Each include pattern also matches its ".1" file, the newest rotated copy
+// (logrotate without dateext, Docker's max-file rotation). fileconsumer
+// recognises that copy by its fingerprint as the file it already read and
+// reads only the lines it had not reached; with copytruncate those are the
+// lines written between the last poll and the truncation, which would be
+// lost otherwise. Limit: a copytruncate to another name (dateext) can lose
+// up to poll_interval of lines.
+func (c *core) newTailerConfig(include []string, startAt string) *fileconsumer.Config {
+	fc := fileconsumer.NewConfig()
+	for _, p := range include {
+		fc.Include = append(fc.Include, p, p+rotatedSuffix)
+	}
+	fc.StartAt = startAt
+	fc.PollInterval = c.cfg.PollInterval
+	fc.MaxLogSize = helper.ByteSize(c.cfg.MaxLogSize)
+	fc.MaxLogSizeBehavior = fileconsumer.MaxLogSizeBehaviorTruncate
+	// fileconsumer's truncation skips the rest of a long line correctly
+	// only when its read buffer does not start larger than max_log_size;
+	// otherwise the scanner fails mid-line and the rest comes back as lines.
+	fc.InitialBufferSize = min(fc.InitialBufferSize, helper.ByteSize(c.cfg.MaxLogSize))
+	// Raw bytes: we count invalid UTF-8 ourselves instead of letting a
+	// decoder replace it silently, and keep leading whitespace, which is
+	// how stack frames are told apart.
+	fc.Encoding = "nop"
+	// After copytruncate the writer starts over at offset 0; read what it
+	// wrote since, rather than waiting for the file to outgrow the old size.
+	fc.OnTruncate = fileconsumer.OnTruncateReadWholeFile
+	fc.IncludeFileName = false
+	fc.IncludeFilePath = true
+	return fc
+}
+
+// newRuntimeManager follows the Docker json-file and CRI log files.
+func (c *core) newRuntimeManager() (*fileconsumer.Manager, error) {
+	var include []string
+	if c.cfg.Docker.Enabled {
+		include = append(include, filepath.Join(c.cfg.Docker.ContainersDir, "*", "*"+dockerLogSuffix))
+	}
+	if c.cfg.CRI.Enabled {
+		include = append(include, filepath.Join(c.cfg.CRI.PodsDir, "*", "*", "*.log"))
+	}
+	fc := c.newTailerConfig(include, c.cfg.StartAt)
+	return fc.Build(c.set.TelemetrySettings, c.emitRuntime, fileconsumer.WithSplitFunc(splitLines))
+}
+
+// emitRuntime receives lines of a runtime log file from fileconsumer, which
+// calls it concurrently for different files.
+func (c *core) emitRuntime(_ context.Context, tokens [][]byte, attributes map[string]any, _ int64, _ []int64) error {
+	path, _ := attributes[attrs.LogFilePath].(string)
+	s := c.runtimeStream(path)
+	if s == nil {
+		return nil
+	}
+	now := time.Now()
+	for _, t := range tokens {
+		s.addLine(t, now)
+	}
+	return nil
+}
+
+// runtimeStream maps a runtime log path to its container's stream.
+func (c *core) runtimeStream(path string) *stream {
+	base := strings.TrimSuffix(path, rotatedSuffix)
+	if c.cfg.Docker.Enabled && strings.HasSuffix(base, dockerLogSuffix) && isUnder(path, c.cfg.Docker.ContainersDir) {
+		id := filepath.Base(filepath.Dir(path))
+		return c.streamFor("container://"+id, sourceStdio, formatDockerJSON, func() containerid.Identity {
+			return c.dockerIdentity(id)
+		})
+	}
+	if c.cfg.CRI.Enabled && isUnder(path, c.cfg.CRI.PodsDir) {
+		ns, pod, uid, container, err := containerid.ParsePodLogPath(base)
+		if err != nil {
+			c.stats.decodeErrors.Add(1)
+			return nil
+		}
+		return c.streamFor("pod://"+uid+"/"+container, sourceStdio, formatCRI, func() containerid.Identity {
+			return containerid.Identity{PodUID: uid, PodName: pod, PodNamespace: ns, K8sContainerName: container}
+		})
+	}
+	return nil
+}
+
+// dockerIdentity names a Docker container through the engine API, when it
+// answers; the id alone is enough to attribute the logs.
+func (c *core) dockerIdentity(id string) containerid.Identity {
+	ident := containerid.Identity{ContainerID: id, Runtime: containerid.RuntimeDocker}
+	if c.docker == nil {
+		return ident
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if info, err := c.docker.Lookup(ctx, id); err == nil {
+		ident.Name = info.Name
+		ident.ImageName = info.ImageName
+	}
+	return ident
+}
+
+func isUnder(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
+}
+
+// splitLines splits at '\n' and drops a trailing '\r'. At EOF a line
+// without its newline is not returned: fileconsumer flushes it after its
+// force_flush_period if the writer never finishes it.
+func splitLines(data []byte, _ bool) (advance int, token []byte, err error) {
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		return i + 1, bytes.TrimSuffix(data[:i], []byte{'\r'}), nil
+	}
+	return 0, nil, nil
+}
