@@ -22,9 +22,10 @@ import (
 	batchprocessor "go.opentelemetry.io/collector/processor/batchprocessor"
 	memorylimiterprocessor "go.opentelemetry.io/collector/processor/memorylimiterprocessor"
 	k8sattributesprocessor "github.com/open-telemetry/opentelemetry-collector-contrib/processor/k8sattributesprocessor"
-	containerlogpatternreceiver "github.com/otelcol-node/otelcol-node/receiver/containerlogpatternreceiver"
-	delayacctreceiver "github.com/otelcol-node/otelcol-node/receiver/delayacctreceiver"
+	ebpftcpreceiver "github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver"
 	oomreceiver "github.com/otelcol-node/otelcol-node/receiver/oomreceiver"
+	delayacctreceiver "github.com/otelcol-node/otelcol-node/receiver/delayacctreceiver"
+	containerlogpatternreceiver "github.com/otelcol-node/otelcol-node/receiver/containerlogpatternreceiver"
 	otlpreceiver "go.opentelemetry.io/collector/receiver/otlpreceiver"
 	filelogreceiver "github.com/open-telemetry/opentelemetry-collector-contrib/receiver/filelogreceiver"
 )
@@ -64,9 +65,10 @@ func components() (otelcol.Factories, error) {
 	})
 
 	factories.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](
-		containerlogpatternreceiver.NewFactory(),
-		delayacctreceiver.NewFactory(),
+		ebpftcpreceiver.NewFactory(),
 		oomreceiver.NewFactory(),
+		delayacctreceiver.NewFactory(),
+		containerlogpatternreceiver.NewFactory(),
 		otlpreceiver.NewFactory(),
 		filelogreceiver.NewFactory(),
 	)
@@ -74,9 +76,10 @@ func components() (otelcol.Factories, error) {
 		return otelcol.Factories{}, err
 	}
 	factories.ReceiverModules = makeModulesMap(factories.Receivers, map[component.Type]string{
-		containerlogpatternreceiver.NewFactory().Type(): "github.com/otelcol-node/otelcol-node v0.0.0",
-		delayacctreceiver.NewFactory().Type(): "github.com/otelcol-node/otelcol-node v0.0.0",
+		ebpftcpreceiver.NewFactory().Type(): "github.com/otelcol-node/otelcol-node v0.0.0",
 		oomreceiver.NewFactory().Type(): "github.com/otelcol-node/otelcol-node v0.0.0",
+		delayacctreceiver.NewFactory().Type(): "github.com/otelcol-node/otelcol-node v0.0.0",
+		containerlogpatternreceiver.NewFactory().Type(): "github.com/otelcol-node/otelcol-node v0.0.0",
 		otlpreceiver.NewFactory().Type(): "go.opentelemetry.io/collector/receiver/otlpreceiver v0.158.0",
 		filelogreceiver.NewFactory().Type(): "github.com/open-telemetry/opentelemetry-collector-contrib/receiver/filelogreceiver v0.158.0",
 	})

@@ -62,10 +62,14 @@ delay_acct:
 	// Give every receiver time to try, fail and report.
 	time.Sleep(3 * time.Second)
 	c.Scrape(t)
+	// One error line per receiver that names the missing privilege.
 	for _, receiver := range []string{"ebpf_tcp", "oom", "delay_acct"} {
-		n := c.CountLogLines(`"otelcol.component.id": "`+receiver+`"`, "disabled")
-		if n != 1 {
-			t.Errorf("want exactly one log line saying receiver %s is disabled and why, got %d:\n%s", receiver, n, c.Logs())
+		component := `"otelcol.component.id": "` + receiver + `"`
+		if n := c.CountLogLines("\terror\t", component); n != 1 {
+			t.Errorf("want exactly one error line from receiver %s, got %d:\n%s", receiver, n, c.Logs())
+		}
+		if n := c.CountLogLines("\terror\t", component, "CAP_"); n != 1 {
+			t.Errorf("the error line of receiver %s does not name the missing capability:\n%s", receiver, c.Logs())
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -106,6 +107,14 @@ func (s *delayScraper) start(_ context.Context, host component.Host) error {
 		return nil
 	}
 	conn, err := dialTaskstats()
+	if err == nil {
+		// Resolving the family works for anyone; queries need CAP_NET_ADMIN.
+		// Ask once for the collector itself so an unprivileged run says so
+		// now instead of counting a query error per process forever.
+		if _, err = conn.threadGroup(uint32(os.Getpid())); err != nil {
+			conn.Close()
+		}
+	}
 	if err != nil {
 		s.degrade(host, s.explainTaskstatsError(err))
 		return nil

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package ebpftcpreceiver // import "github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver"
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/collector/scraper/scraperhelper"
+
+	"github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver/internal/metadata"
+)
+
+const (
+	defaultMaxDestinationsPerContainer = 1024
+	defaultMaxContainers               = 4096
+	defaultMaxTrackedConnections       = 65536
+	defaultIdleTimeout                 = 10 * time.Minute
+)
+
+// Config configures the ebpf_tcp receiver.
+type Config struct {
+	scraperhelper.ControllerConfig `mapstructure:",squash"`
+	metadata.MetricsBuilderConfig  `mapstructure:",squash"`
+
+	// MaxDestinationsPerContainer caps the destinations (and, separately,
+	// failed destinations, listen addresses and RTT peers) kept per
+	// container; further ones are counted under destination "overflow".
+	MaxDestinationsPerContainer int `mapstructure:"max_destinations_per_container"`
+	// MaxContainers caps the containers (cgroups) with state; events of
+	// further containers are not counted (keys_dropped{cap="containers"}).
+	MaxContainers int `mapstructure:"max_containers"`
+	// MaxTrackedConnections caps the live connections whose bytes and
+	// retransmits are followed; connects beyond it still count as
+	// successful (keys_dropped{cap="sockets"}).
+	MaxTrackedConnections int `mapstructure:"max_tracked_connections"`
+	// IdleTimeout drops a destination with no connection activity for this
+	// long (open connections keep it alive).
+	IdleTimeout time.Duration `mapstructure:"idle_timeout"`
+	// ResolveNAT looks up actual_destination in conntrack; when false it
+	// always equals destination.
+	ResolveNAT bool `mapstructure:"resolve_nat"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// Validate checks the caps and durations, naming the YAML keys.
+func (cfg *Config) Validate() error {
+	var errs []error
+	if cfg.MaxDestinationsPerContainer <= 0 {
+		errs = append(errs, fmt.Errorf("'max_destinations_per_container' must be positive, got %d", cfg.MaxDestinationsPerContainer))
+	}
+	if cfg.MaxContainers <= 0 {
+		errs = append(errs, fmt.Errorf("'max_containers' must be positive, got %d", cfg.MaxContainers))
+	}
+	if cfg.MaxTrackedConnections <= 0 {
+		errs = append(errs, fmt.Errorf("'max_tracked_connections' must be positive, got %d", cfg.MaxTrackedConnections))
+	}
+	if cfg.IdleTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("'idle_timeout' must be positive, got %s", cfg.IdleTimeout))
+	} else if cfg.IdleTimeout < cfg.CollectionInterval {
+		errs = append(errs, fmt.Errorf("'idle_timeout' (%s) must not be shorter than 'collection_interval' (%s)", cfg.IdleTimeout, cfg.CollectionInterval))
+	}
+	return errors.Join(errs...)
+}

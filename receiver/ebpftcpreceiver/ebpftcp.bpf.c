@@ -1,0 +1,398 @@
+//go:build ignore
+
+/* SPDX-License-Identifier: Apache-2.0 */
+
+/*
+ * TCP connection tracing per container, from tracepoints only (no kprobes,
+ * no fentry: they are disabled on the kernels we target).
+ *
+ * Ownership: a socket is owned by the task that called connect() or listen().
+ * Both run inet_sock_set_state(SYN_SENT / LISTEN) in process context, so that
+ * is where we record tgid and cgroup, in socket-local storage. Every later
+ * transition (ESTABLISHED from the SYN-ACK softirq, CLOSE from the retransmit
+ * timer on a connect timeout) reads the owner from the socket, never from
+ * `current`. Socket storage is freed by the kernel together with the socket,
+ * so there is no cleanup to race with.
+ *
+ * Accepted server-side sockets never pass through SYN_SENT, carry no storage
+ * and are ignored: they are inbound connections, not connects.
+ *
+ * Bytes, retransmits and smoothed RTT of live connections are not streamed:
+ * user space runs the sample_sockets iterator on each scrape and takes
+ * deltas of the per-socket totals; the close event carries the final totals.
+ */
+
+#include "otelcol_node.h"
+#include <bpf/bpf_endian.h>
+
+/* A GPL-compatible license: bpf_probe_read_kernel (BPF_CORE_READ) is GPL-only. */
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/*
+ * Address families are macros (include/linux/socket.h), so not in BTF. TCP
+ * states (TCP_SYN_SENT ...) and IPPROTO_TCP are enums and come from vmlinux.h.
+ */
+#define AF_INET 2
+#define AF_INET6 10
+
+/* What user space learns from the ring buffer. */
+enum event_kind {
+	EVENT_CONNECT_OK = 1,
+	EVENT_CONNECT_FAILED = 2,
+	EVENT_CLOSED = 3,
+	EVENT_LISTEN_OPEN = 4,
+	EVENT_LISTEN_CLOSED = 5,
+};
+
+/* Role and progress of an owned socket (sock_owner.flags). */
+enum owner_flag {
+	OWNER_CONNECT = 1,
+	OWNER_LISTEN = 2,
+	OWNER_ESTABLISHED = 4,
+	OWNER_CLOSED = 8,
+};
+
+/* Per-socket state, stored in the socket itself (sk_storage). */
+struct sock_owner {
+	__u64 cgroup_id;
+	__u64 syn_sent_ns;
+	/* Updated from the retransmit path (any context), read by the iterator. */
+	__u64 retransmits;
+	__u32 pid;
+	__u32 flags;
+};
+
+/*
+ * One lifecycle event. Addresses are in network byte order as the socket
+ * holds them; ports are host byte order. IPv4 addresses use the first 4
+ * bytes of the 16-byte arrays.
+ */
+struct conn_event {
+	__u64 cgroup_id;
+	__u64 cookie;
+	__u64 duration_ns;
+	__u64 bytes_acked;
+	__u64 bytes_received;
+	__u64 retransmits;
+	__u32 pid;
+	__u32 netns;
+	__u32 srtt_us;
+	__u16 family;
+	__u16 sport;
+	__u16 dport;
+	__u8 kind;
+	__u8 pad;
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+/* Per-socket totals of a live connection, written by sample_sockets. */
+struct conn_sample {
+	__u64 cgroup_id;
+	__u64 cookie;
+	__u64 bytes_acked;
+	__u64 bytes_received;
+	__u64 retransmits;
+	__u32 pid;
+	__u32 netns;
+	__u32 srtt_us;
+	__u16 family;
+	__u16 sport;
+	__u16 dport;
+	/* Set by seed_sockets for a listening socket. */
+	__u8 listening;
+	__u8 pad[5];
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+/*
+ * Owner of a socket opened before the collector started, keyed by socket
+ * inode; user space fills it from /proc/<pid>/fd before running seed_sockets.
+ */
+struct seed_owner {
+	__u64 cgroup_id;
+	__u32 pid;
+	__u32 pad;
+};
+
+/* Unused pointers that make bpf2go emit the Go types with -type. */
+const struct conn_event *unused_event __attribute__((unused));
+const struct conn_sample *unused_sample __attribute__((unused));
+const struct seed_owner *unused_seed __attribute__((unused));
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sock_owner);
+} sock_owners SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct seed_owner);
+} seed_owners SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	/* 256 KiB = ~2300 events: several ms of a 100k connects/s storm. */
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+/*
+ * Cgroups that already had an event. The first event of a cgroup wakes the
+ * reader at once, so that user space resolves the container while its
+ * cgroup still exists (a short-lived container is gone in milliseconds).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u8);
+} seen_cgroups SEC(".maps");
+
+/*
+ * Otherwise wake the reader only once this much is queued: a wake-up per
+ * event costs the workload more than the event itself. User space reads on
+ * a short deadline as well, so a quiet buffer is still drained promptly.
+ */
+#define WAKEUP_BYTES (32 * sizeof(struct conn_event))
+
+static __always_inline __u64 wakeup_flags(__u64 cgroup_id)
+{
+	__u8 seen = 1;
+
+	if (!bpf_map_lookup_elem(&seen_cgroups, &cgroup_id)) {
+		bpf_map_update_elem(&seen_cgroups, &cgroup_id, &seen, BPF_ANY);
+		return BPF_RB_FORCE_WAKEUP;
+	}
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
+									     : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void fill_addrs(const struct sock *sk, __u16 *family, __u16 *sport,
+				       __u16 *dport, __u8 *saddr, __u8 *daddr)
+{
+	*family = sk->__sk_common.skc_family;
+	*sport = sk->__sk_common.skc_num;
+	*dport = bpf_ntohs(sk->__sk_common.skc_dport);
+	if (*family == AF_INET6) {
+		BPF_CORE_READ_INTO((struct in6_addr *)saddr, sk, __sk_common.skc_v6_rcv_saddr);
+		BPF_CORE_READ_INTO((struct in6_addr *)daddr, sk, __sk_common.skc_v6_daddr);
+	} else {
+		BPF_CORE_READ_INTO((__be32 *)saddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__be32 *)daddr, sk, __sk_common.skc_daddr);
+	}
+}
+
+static __always_inline __u32 sock_netns(const struct sock *sk)
+{
+	return BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+}
+
+/*
+ * fill_totals copies the socket's own counters: bytes_acked counts what the
+ * peer acknowledged (so sendfile, splice, io_uring and kTLS are all covered,
+ * retransmissions are not double counted), srtt_us is stored << 3.
+ */
+static __always_inline void fill_totals(const struct sock *sk, __u64 *acked, __u64 *received,
+					__u32 *srtt_us)
+{
+	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
+
+	*acked = BPF_CORE_READ(tp, bytes_acked);
+	*received = BPF_CORE_READ(tp, bytes_received);
+	*srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
+}
+
+static __always_inline void emit(const struct sock *sk, struct sock_owner *owner, __u8 kind,
+				 __u64 now)
+{
+	struct conn_event *e = reserve_event(&events, sizeof(*e));
+
+	if (!e)
+		return;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->cgroup_id = owner->cgroup_id;
+	e->pid = owner->pid;
+	e->cookie = bpf_get_socket_cookie((void *)sk);
+	e->netns = sock_netns(sk);
+	e->retransmits = owner->retransmits;
+	fill_addrs(sk, &e->family, &e->sport, &e->dport, e->saddr, e->daddr);
+	if (kind == EVENT_CONNECT_OK)
+		e->duration_ns = now - owner->syn_sent_ns;
+	if (kind == EVENT_CLOSED || kind == EVENT_CONNECT_OK)
+		fill_totals(sk, &e->bytes_acked, &e->bytes_received, &e->srtt_us);
+	bpf_ringbuf_submit(e, wakeup_flags(owner->cgroup_id));
+}
+
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(handle_set_state, struct sock *sk, int oldstate, int newstate)
+{
+	struct sock_owner *owner;
+	__u64 now;
+
+	if (sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	if (sk->__sk_common.skc_family != AF_INET && sk->__sk_common.skc_family != AF_INET6)
+		return 0;
+
+	/* connect() and listen(): process context, current is the owner. */
+	if (newstate == TCP_SYN_SENT || newstate == TCP_LISTEN) {
+		owner = bpf_sk_storage_get(&sock_owners, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+		if (!owner) {
+			count_loss(LOSS_MAP_FULL);
+			return 0;
+		}
+		owner->cgroup_id = task_cgroup_id(bpf_get_current_task_btf());
+		owner->pid = bpf_get_current_pid_tgid() >> 32;
+		owner->syn_sent_ns = bpf_ktime_get_ns();
+		owner->retransmits = 0;
+		if (newstate == TCP_LISTEN) {
+			owner->flags = OWNER_LISTEN;
+			emit(sk, owner, EVENT_LISTEN_OPEN, 0);
+		} else {
+			owner->flags = OWNER_CONNECT;
+		}
+		return 0;
+	}
+
+	if (newstate != TCP_ESTABLISHED && newstate != TCP_CLOSE)
+		return 0;
+	/* Any context from here on: the owner comes from the socket. */
+	owner = bpf_sk_storage_get(&sock_owners, sk, NULL, 0);
+	if (!owner || (owner->flags & OWNER_CLOSED))
+		return 0;
+	now = bpf_ktime_get_ns();
+
+	if (newstate == TCP_ESTABLISHED) {
+		if (oldstate != TCP_SYN_SENT || !(owner->flags & OWNER_CONNECT))
+			return 0;
+		owner->flags |= OWNER_ESTABLISHED;
+		emit(sk, owner, EVENT_CONNECT_OK, now);
+		return 0;
+	}
+
+	/* newstate == TCP_CLOSE */
+	owner->flags |= OWNER_CLOSED;
+	if (owner->flags & OWNER_LISTEN)
+		emit(sk, owner, EVENT_LISTEN_CLOSED, now);
+	else if (owner->flags & OWNER_ESTABLISHED)
+		emit(sk, owner, EVENT_CLOSED, now);
+	else if (oldstate == TCP_SYN_SENT)
+		/* Refused (RST), reset, or timed out from the retransmit timer. */
+		emit(sk, owner, EVENT_CONNECT_FAILED, now);
+	return 0;
+}
+
+/*
+ * The tracepoint's format file (events/tcp/tcp_retransmit_skb) has an err
+ * field on this kernel: the hook now also fires for attempts that did not
+ * go out. Only err == 0 is a real retransmission; its segment count is
+ * tcp_skb_pcount(skb), the same number the kernel adds to TcpRetransSegs.
+ */
+SEC("tp_btf/tcp_retransmit_skb")
+int BPF_PROG(handle_retransmit, struct sock *sk, struct sk_buff *skb, int err)
+{
+	struct sock_owner *owner;
+	struct tcp_skb_cb *cb;
+	__u16 segs;
+
+	if (err)
+		return 0;
+	owner = bpf_sk_storage_get(&sock_owners, sk, NULL, 0);
+	if (!owner || !(owner->flags & OWNER_CONNECT))
+		return 0;
+	cb = (struct tcp_skb_cb *)&skb->cb[0];
+	segs = BPF_CORE_READ(cb, tcp_gso_segs);
+	__sync_fetch_and_add(&owner->retransmits, segs ? segs : 1);
+	return 0;
+}
+
+/*
+ * sample_sockets walks every socket that has owner storage (in every network
+ * namespace) and writes the totals of established, still-open connections.
+ */
+SEC("iter/bpf_sk_storage_map")
+int sample_sockets(struct bpf_iter__bpf_sk_storage_map *ctx)
+{
+	struct sock_owner *owner = ctx->value;
+	struct sock *sk = ctx->sk;
+	struct conn_sample s;
+
+	if (!sk || !owner)
+		return 0;
+	if ((owner->flags & (OWNER_ESTABLISHED | OWNER_CLOSED)) != OWNER_ESTABLISHED)
+		return 0;
+	__builtin_memset(&s, 0, sizeof(s));
+	s.cgroup_id = owner->cgroup_id;
+	s.pid = owner->pid;
+	s.retransmits = owner->retransmits;
+	s.cookie = bpf_get_socket_cookie(sk);
+	s.netns = sock_netns(sk);
+	fill_addrs(sk, &s.family, &s.sport, &s.dport, s.saddr, s.daddr);
+	fill_totals(sk, &s.bytes_acked, &s.bytes_received, &s.srtt_us);
+	bpf_seq_write(ctx->meta->seq, &s, sizeof(s));
+	return 0;
+}
+
+/*
+ * seed_sockets gives owner storage to the established outbound and the
+ * listening sockets that existed before the collector started (user space
+ * chose them and their owners, by socket inode, in seed_owners), so that
+ * their close is traced and sample_sockets sees them. It runs in the
+ * network namespace of the process that opened the iterator. Sockets that
+ * already have storage were traced from connect()/listen() and are skipped.
+ */
+SEC("iter/tcp")
+int seed_sockets(struct bpf_iter__tcp *ctx)
+{
+	struct sock_common *skc = ctx->sk_common;
+	struct sock_owner *owner;
+	struct seed_owner *seed;
+	struct tcp_sock *tp;
+	struct conn_sample s;
+	struct sock *sk;
+	__u64 ino;
+
+	if (!skc)
+		return 0;
+	/* NULL for request and time-wait sockets, which have no inode. */
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (!tp)
+		return 0;
+	sk = (struct sock *)tp;
+	ino = BPF_CORE_READ(sk, sk_socket, file, f_inode, i_ino);
+	seed = bpf_map_lookup_elem(&seed_owners, &ino);
+	if (!seed)
+		return 0;
+	if (bpf_sk_storage_get(&sock_owners, sk, NULL, 0))
+		return 0;
+	owner = bpf_sk_storage_get(&sock_owners, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!owner) {
+		count_loss(LOSS_MAP_FULL);
+		return 0;
+	}
+	owner->cgroup_id = seed->cgroup_id;
+	owner->pid = seed->pid;
+	owner->retransmits = 0;
+
+	__builtin_memset(&s, 0, sizeof(s));
+	if (sk->__sk_common.skc_state == TCP_LISTEN) {
+		owner->flags = OWNER_LISTEN;
+		s.listening = 1;
+	} else {
+		owner->flags = OWNER_CONNECT | OWNER_ESTABLISHED;
+	}
+	s.cgroup_id = owner->cgroup_id;
+	s.pid = owner->pid;
+	s.cookie = bpf_get_socket_cookie(sk);
+	s.netns = sock_netns(sk);
+	fill_addrs(sk, &s.family, &s.sport, &s.dport, s.saddr, s.daddr);
+	fill_totals(sk, &s.bytes_acked, &s.bytes_received, &s.srtt_us);
+	bpf_seq_write(ctx->meta->seq, &s, sizeof(s));
+	return 0;
+}

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package ebpftcpreceiver // import "github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver"
+
+import (
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
+	"github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver/internal/metadata"
+)
+
+// identityFunc resolves a cgroup id to the container it names.
+type identityFunc func(cgroupID uint64) (containerid.Identity, bool)
+
+// selfStats are the kernel and reader side of the receiver's health
+// counters (the aggregate counts the rest).
+type selfStats struct {
+	ringbufFull        uint64 // bpf_ringbuf_reserve failed
+	storageAllocFailed uint64 // bpf_sk_storage_get could not create the owner
+	decodeErrors       uint64 // records that did not decode
+}
+
+// emitMetrics writes one ResourceMetrics per container from the aggregate,
+// then one without container attributes for the self-metrics.
+func emitMetrics(mb *metadata.MetricsBuilder, agg *aggregate, identify identityFunc, self selfStats, now time.Time) pmetric.Metrics {
+	ts := pcommon.NewTimestampFromTime(now)
+
+	// Resolve identities before taking the aggregate's lock: a miss may
+	// rescan cgroupfs, and the ring-buffer reader must not wait for that.
+	var unresolved []uint64
+	agg.visit(func(id uint64, c *containerStats) {
+		if c.identity == nil {
+			unresolved = append(unresolved, id)
+		}
+	})
+	for _, id := range unresolved {
+		if ident, ok := identify(id); ok {
+			agg.setIdentity(id, ident)
+		}
+	}
+
+	agg.visit(func(id uint64, c *containerStats) {
+		for k, st := range c.conns {
+			mb.RecordContainerNetTCPSuccessfulConnectsDataPoint(ts, int64(st.successful), k.destination, k.actualDestination)
+			mb.RecordContainerNetTCPConnectionTimeDataPoint(ts, st.handshake.Seconds(), k.destination, k.actualDestination)
+			mb.RecordContainerNetTCPActiveConnectionsDataPoint(ts, st.active, k.destination, k.actualDestination)
+			mb.RecordContainerNetTCPRetransmitsDataPoint(ts, int64(st.retransmits), k.destination, k.actualDestination)
+			mb.RecordContainerNetTCPBytesSentDataPoint(ts, int64(st.bytesSent), k.destination, k.actualDestination)
+			mb.RecordContainerNetTCPBytesReceivedDataPoint(ts, int64(st.bytesReceived), k.destination, k.actualDestination)
+		}
+		for destination, st := range c.failed {
+			mb.RecordContainerNetTCPFailedConnectsDataPoint(ts, int64(st.failed), destination)
+		}
+		for addr, st := range c.listens {
+			if st.open > 0 {
+				mb.RecordContainerNetTCPListenInfoDataPoint(ts, 1, addr)
+			}
+		}
+		for peer, st := range c.rtt {
+			mb.RecordContainerNetLatencyDataPoint(ts, st.srtt.Seconds(), peer.String())
+		}
+
+		rb := mb.NewResourceBuilder()
+		var ident containerid.Identity
+		if c.identity != nil {
+			ident = *c.identity
+		}
+		if !ident.IsContainer() && ident.SystemdUnit == "" && ident.CgroupPath != "" {
+			// Neither a container nor a service: the cgroup path is the only name.
+			rb.SetCgroupPath(ident.CgroupPath)
+		}
+		res := rb.Emit()
+		ident.CopyToResource(res.Attributes())
+		mb.EmitForResource(metadata.WithResource(res))
+	})
+
+	processed, dropped := agg.selfStats()
+	mb.RecordOtelcolNodeEbpfTCPEventsProcessedDataPoint(ts, int64(processed))
+	mb.RecordOtelcolNodeEbpfTCPEventsLostDataPoint(ts, int64(self.ringbufFull), metadata.AttributeReasonRingbufFull)
+	mb.RecordOtelcolNodeEbpfTCPEventsLostDataPoint(ts, int64(self.storageAllocFailed), metadata.AttributeReasonStorageAllocFailed)
+	mb.RecordOtelcolNodeEbpfTCPEventsLostDataPoint(ts, int64(self.decodeErrors), metadata.AttributeReasonDecodeError)
+	mb.RecordOtelcolNodeEbpfTCPKeysDroppedDataPoint(ts, int64(dropped.destinations), metadata.AttributeCapDestinationsPerContainer)
+	mb.RecordOtelcolNodeEbpfTCPKeysDroppedDataPoint(ts, int64(dropped.containers), metadata.AttributeCapContainers)
+	mb.RecordOtelcolNodeEbpfTCPKeysDroppedDataPoint(ts, int64(dropped.sockets), metadata.AttributeCapSockets)
+	return mb.Emit()
+}

@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package ebpftcpreceiver
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/vishvananda/netns"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver/receivertest"
+
+	"github.com/otelcol-node/otelcol-node/internal/testenv"
+	"github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver/internal/metadata"
+)
+
+const memoryCgroupRoot = "/sys/fs/cgroup/memory"
+
+// requireKernel stops a kernel-tier test that cannot run here (fails under CI=true).
+func requireKernel(t testing.TB) {
+	t.Helper()
+	testenv.RequireRoot(t)
+	_, err := os.Stat("/sys/kernel/btf/vmlinux")
+	testenv.Require(t, err == nil, "kernel BTF (/sys/kernel/btf/vmlinux)")
+	_, err = os.Stat(filepath.Join(memoryCgroupRoot, "cgroup.procs"))
+	testenv.Require(t, err == nil, "cgroup v1 memory hierarchy at "+memoryCgroupRoot)
+}
+
+// fakeContainer is a cgroup named like a Docker container's
+// (/docker/<64 hex>) in the v1 memory hierarchy, which is what
+// task_cgroup_id reports on this kind of host.
+type fakeContainer struct {
+	id  string
+	dir string
+}
+
+func newFakeContainer(t *testing.T) fakeContainer {
+	t.Helper()
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	id := hex.EncodeToString(b)
+	parent := filepath.Join(memoryCgroupRoot, "docker")
+	_, err := os.Stat(parent)
+	madeParent := errors.Is(err, os.ErrNotExist)
+	dir := filepath.Join(parent, id)
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	t.Cleanup(func() {
+		if madeParent {
+			// Fails harmlessly while another test's container still uses it.
+			defer os.Remove(parent)
+		}
+		// The helpers have exited; rmdir waits for nothing but may race
+		// with the kernel finishing their exit, so retry briefly.
+		for range 50 {
+			if err := os.Remove(dir); err == nil || errors.Is(err, os.ErrNotExist) {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Errorf("cgroup %s not removed", dir)
+	})
+	return fakeContainer{id: id, dir: dir}
+}
+
+// startScraper starts the receiver's scraper with the real BPF programs.
+func startScraper(t testing.TB, mutate func(*Config)) *tcpScraper {
+	t.Helper()
+	cfg := createDefaultConfig().(*Config)
+	if mutate != nil {
+		mutate(cfg)
+	}
+	s := newTCPScraper(cfg, receivertest.NewNopSettings(metadata.Type))
+	require.NoError(t, s.start(context.Background(), componenttest.NewNopHost()))
+	t.Cleanup(func() { require.NoError(t, s.shutdown(context.Background())) })
+	require.NotNil(t, s.tracer, "tracer not loaded (degraded mode)")
+	return s
+}
+
+// testServer accepts on addr, reads every connection to EOF and closes it.
+type testServer struct {
+	ln   net.Listener
+	wg   sync.WaitGroup
+	read sync.Map // remote addr -> bytes read
+}
+
+func (s *testServer) serve() {
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			n, _ := io.Copy(io.Discard, c)
+			s.read.Store(c.RemoteAddr().String(), n)
+			c.Close()
+		}()
+	}
+}
+
+func (s *testServer) addr() string { return s.ln.Addr().String() }
+
+// listenFixed listens on host at a port below the ephemeral range (an
+// ephemeral destination port is not a destination key).
+func listenFixed(t *testing.T, host string) *testServer {
+	t.Helper()
+	for p := 20000 + int(time.Now().UnixNano()%5000); ; p++ {
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p)))
+		if err != nil {
+			continue
+		}
+		s := &testServer{ln: ln}
+		go s.serve()
+		t.Cleanup(func() { ln.Close(); s.wg.Wait() })
+		return s
+	}
+}
+
+// closedPort returns host:port with nothing listening, below the ephemeral range.
+func closedPort(t *testing.T, host string) string {
+	t.Helper()
+	srv := listenFixed(t, host)
+	addr := srv.addr()
+	srv.ln.Close()
+	return addr
+}
+
+// scrapeUntil scrapes until cond holds for the container's metrics or the
+// deadline passes, returning the last scrape.
+func scrapeUntil(t *testing.T, s *tcpScraper, containerID string, cond func(containerMetrics) bool) containerMetrics {
+	t.Helper()
+	var last containerMetrics
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		md, err := s.scrape(context.Background())
+		require.NoError(t, err)
+		last = metricsOf(md, containerID)
+		if cond(last) || time.Now().After(deadline) {
+			return last
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// containerMetrics maps metric name -> "attr=value,..." -> value for one resource.
+type containerMetrics map[string]map[string]float64
+
+func (m containerMetrics) get(metric, attrs string) float64 { return m[metric][attrs] }
+
+func metricsOf(md pmetric.Metrics, containerID string) containerMetrics {
+	out := containerMetrics{}
+	for i := 0; i < md.ResourceMetrics().Len(); i++ {
+		rm := md.ResourceMetrics().At(i)
+		id, _ := rm.Resource().Attributes().Get("container.id")
+		if id.Str() != containerID {
+			continue
+		}
+		forEachPoint(rm, func(name, attrs string, v float64) {
+			if out[name] == nil {
+				out[name] = map[string]float64{}
+			}
+			out[name][attrs] += v
+		})
+	}
+	return out
+}
+
+func forEachPoint(rm pmetric.ResourceMetrics, fn func(name, attrs string, v float64)) {
+	for j := 0; j < rm.ScopeMetrics().Len(); j++ {
+		ms := rm.ScopeMetrics().At(j).Metrics()
+		for k := 0; k < ms.Len(); k++ {
+			m := ms.At(k)
+			var dps pmetric.NumberDataPointSlice
+			switch m.Type() {
+			case pmetric.MetricTypeSum:
+				dps = m.Sum().DataPoints()
+			case pmetric.MetricTypeGauge:
+				dps = m.Gauge().DataPoints()
+			default:
+				continue
+			}
+			for d := 0; d < dps.Len(); d++ {
+				dp := dps.At(d)
+				v := float64(dp.IntValue())
+				if dp.ValueType() == pmetric.NumberDataPointValueTypeDouble {
+					v = dp.DoubleValue()
+				}
+				fn(m.Name(), attrString(dp.Attributes()), v)
+			}
+		}
+	}
+}
+
+func attrString(attrs pcommon.Map) string {
+	var parts []string
+	for _, k := range []string{"destination", "actual_destination", "listen_addr", "destination_ip", "reason", "cap"} {
+		if v, ok := attrs.Get(k); ok {
+			parts = append(parts, k+"="+v.AsString())
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// otherResourcesMention reports connection metrics of other resources whose
+// attributes mention any of addrs: nothing of the test's traffic may leak
+// there. (The test process's own listener is rightly its listen_info.)
+func otherResourcesMention(md pmetric.Metrics, containerID string, addrs ...string) []string {
+	var leaks []string
+	for i := 0; i < md.ResourceMetrics().Len(); i++ {
+		rm := md.ResourceMetrics().At(i)
+		if id, _ := rm.Resource().Attributes().Get("container.id"); id.Str() == containerID {
+			continue
+		}
+		forEachPoint(rm, func(name, attrs string, _ float64) {
+			if name == mListen {
+				return
+			}
+			for _, a := range addrs {
+				if strings.Contains(attrs, a) {
+					leaks = append(leaks, name+"{"+attrs+"}")
+				}
+			}
+		})
+	}
+	return leaks
+}
+
+// run runs a command and fails the test with its output on error.
+func run(t testing.TB, argv ...string) string {
+	t.Helper()
+	out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput()
+	require.NoError(t, err, "%s: %s", strings.Join(argv, " "), out)
+	return string(out)
+}
+
+// netnsPair is two network namespaces joined by a veth pair:
+// client 10.<n>.0.1/24 and server 10.<n>.0.2/24, with lo up in both.
+type netnsPair struct {
+	client, server     string
+	clientIP, serverIP string
+}
+
+func newNetnsPair(t *testing.T) netnsPair {
+	t.Helper()
+	testenv.RequireCommand(t, "ip")
+	testenv.RequireCommand(t, "nft")
+	suffix := strconv.Itoa(os.Getpid()%10000) + strconv.Itoa(int(time.Now().UnixNano()%1000))
+	n := 100 + int(time.Now().UnixNano()%100)
+	p := netnsPair{
+		client: "otn-c" + suffix, server: "otn-s" + suffix,
+		clientIP: fmt.Sprintf("10.%d.0.1", n), serverIP: fmt.Sprintf("10.%d.0.2", n),
+	}
+	vc, vs := "otc"+suffix, "ots"+suffix
+	run(t, "ip", "netns", "add", p.client)
+	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", p.client).Run() })
+	run(t, "ip", "netns", "add", p.server)
+	t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", p.server).Run() })
+	run(t, "ip", "link", "add", vc, "netns", p.client, "type", "veth", "peer", "name", vs, "netns", p.server)
+	for _, c := range [][]string{
+		{p.client, "ip", "addr", "add", p.clientIP + "/24", "dev", vc},
+		{p.client, "ip", "link", "set", vc, "up"},
+		{p.client, "ip", "link", "set", "lo", "up"},
+		{p.client, "ip", "route", "add", "default", "dev", vc},
+		{p.server, "ip", "addr", "add", p.serverIP + "/24", "dev", vs},
+		{p.server, "ip", "link", "set", vs, "up"},
+		{p.server, "ip", "link", "set", "lo", "up"},
+	} {
+		run(t, append([]string{"ip", "netns", "exec", c[0]}, c[1:]...)...)
+	}
+	return p
+}
+
+// inNetns runs fn on a thread switched into the named namespace; sockets
+// created there stay in it.
+func inNetns(t *testing.T, name string, fn func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runtime.LockOSThread()
+		// The thread is not unlocked: it ends with the goroutine instead of
+		// going back to the pool in another namespace.
+		target, err := netns.GetFromName(name)
+		if err != nil {
+			t.Errorf("opening netns %s: %v", name, err)
+			return
+		}
+		defer target.Close()
+		if err := netns.Set(target); err != nil {
+			t.Errorf("entering netns %s: %v", name, err)
+			return
+		}
+		fn()
+	}()
+	<-done
+}
+
+// nft loads a ruleset into the named namespace.
+func nft(t *testing.T, ns, ruleset string) {
+	t.Helper()
+	cmd := exec.Command("ip", "netns", "exec", ns, "nft", "-f", "-")
+	cmd.Stdin = strings.NewReader(ruleset)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "nft in %s: %s", ns, out)
+}
+
+// tcpRetransSegs reads TcpRetransSegs from /proc/net/snmp of a namespace.
+func tcpRetransSegs(t *testing.T, ns string) uint64 {
+	t.Helper()
+	out := run(t, "ip", "netns", "exec", ns, "cat", "/proc/net/snmp")
+	var header []string
+	for _, line := range strings.Split(out, "\n") {
+		if !strings.HasPrefix(line, "Tcp:") {
+			continue
+		}
+		fields := strings.Fields(line)
+		if header == nil {
+			header = fields
+			continue
+		}
+		for i, f := range header {
+			if f == "RetransSegs" {
+				v, err := strconv.ParseUint(fields[i], 10, 64)
+				require.NoError(t, err)
+				return v
+			}
+		}
+	}
+	t.Fatal("no Tcp RetransSegs in /proc/net/snmp")
+	return 0
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package ebpftcpreceiver // import "github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver"
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+)
+
+// eventKind mirrors enum event_kind in ebpftcp.bpf.c.
+type eventKind uint8
+
+const (
+	eventConnectOK     eventKind = 1
+	eventConnectFailed eventKind = 2
+	eventClosed        eventKind = 3
+	eventListenOpen    eventKind = 4
+	eventListenClosed  eventKind = 5
+)
+
+const (
+	afInet  = 2
+	afInet6 = 10
+)
+
+// Record sizes and field offsets of struct conn_event and struct conn_sample
+// in ebpftcp.bpf.c; layout_linux_test.go checks them against the bpf2go types.
+const (
+	connEventSize  = 104
+	connSampleSize = 96
+)
+
+var (
+	errShortRecord = errors.New("record too short")
+	errBadKind     = errors.New("unknown event kind")
+	errBadFamily   = errors.New("unknown address family")
+)
+
+// socketTotals are the per-socket counters that only grow over the life of
+// a connection; user space takes deltas of them.
+type socketTotals struct {
+	bytesAcked    uint64
+	bytesReceived uint64
+	retransmits   uint64
+}
+
+// connEvent is a decoded lifecycle event (struct conn_event).
+type connEvent struct {
+	kind      eventKind
+	cgroupID  uint64
+	cookie    uint64
+	pid       uint32
+	netns     uint32
+	handshake time.Duration
+	totals    socketTotals
+	srtt      time.Duration
+	src, dst  netip.AddrPort
+}
+
+// connSample is a live connection's state from the iterator (struct conn_sample).
+type connSample struct {
+	listening bool // only from seed_sockets
+	cgroupID  uint64
+	cookie    uint64
+	pid       uint32
+	netns     uint32
+	totals    socketTotals
+	srtt      time.Duration
+	src, dst  netip.AddrPort
+}
+
+var ne = binary.NativeEndian
+
+func decodeAddrs(family uint16, sport, dport uint16, saddr, daddr []byte) (src, dst netip.AddrPort, err error) {
+	switch family {
+	case afInet:
+		src = netip.AddrPortFrom(netip.AddrFrom4([4]byte(saddr[:4])), sport)
+		dst = netip.AddrPortFrom(netip.AddrFrom4([4]byte(daddr[:4])), dport)
+	case afInet6:
+		src = netip.AddrPortFrom(netip.AddrFrom16([16]byte(saddr[:16])).Unmap(), sport)
+		dst = netip.AddrPortFrom(netip.AddrFrom16([16]byte(daddr[:16])).Unmap(), dport)
+	default:
+		return src, dst, fmt.Errorf("%w: %d", errBadFamily, family)
+	}
+	return src, dst, nil
+}
+
+// decodeConnEvent decodes one ring-buffer record. The layout is fixed by
+// the C struct; fields are read at their offsets rather than with
+// binary.Read, which reflects on every call.
+func decodeConnEvent(b []byte) (connEvent, error) {
+	if len(b) < connEventSize {
+		return connEvent{}, fmt.Errorf("%w: %d bytes, want %d", errShortRecord, len(b), connEventSize)
+	}
+	e := connEvent{
+		cgroupID:  ne.Uint64(b[0:]),
+		cookie:    ne.Uint64(b[8:]),
+		handshake: time.Duration(ne.Uint64(b[16:])),
+		totals: socketTotals{
+			bytesAcked:    ne.Uint64(b[24:]),
+			bytesReceived: ne.Uint64(b[32:]),
+			retransmits:   ne.Uint64(b[40:]),
+		},
+		pid:   ne.Uint32(b[48:]),
+		netns: ne.Uint32(b[52:]),
+		srtt:  time.Duration(ne.Uint32(b[56:])) * time.Microsecond,
+		kind:  eventKind(b[66]),
+	}
+	if e.kind < eventConnectOK || e.kind > eventListenClosed {
+		return connEvent{}, fmt.Errorf("%w: %d", errBadKind, e.kind)
+	}
+	var err error
+	e.src, e.dst, err = decodeAddrs(ne.Uint16(b[60:]), ne.Uint16(b[62:]), ne.Uint16(b[64:]), b[68:84], b[84:100])
+	if err != nil {
+		return connEvent{}, err
+	}
+	return e, nil
+}
+
+// decodeConnSample decodes one record written by the sample_sockets iterator.
+func decodeConnSample(b []byte) (connSample, error) {
+	if len(b) < connSampleSize {
+		return connSample{}, fmt.Errorf("%w: %d bytes, want %d", errShortRecord, len(b), connSampleSize)
+	}
+	s := connSample{
+		cgroupID: ne.Uint64(b[0:]),
+		cookie:   ne.Uint64(b[8:]),
+		totals: socketTotals{
+			bytesAcked:    ne.Uint64(b[16:]),
+			bytesReceived: ne.Uint64(b[24:]),
+			retransmits:   ne.Uint64(b[32:]),
+		},
+		pid:       ne.Uint32(b[40:]),
+		netns:     ne.Uint32(b[44:]),
+		srtt:      time.Duration(ne.Uint32(b[48:])) * time.Microsecond,
+		listening: b[58] != 0,
+	}
+	var err error
+	s.src, s.dst, err = decodeAddrs(ne.Uint16(b[52:]), ne.Uint16(b[54:]), ne.Uint16(b[56:]), b[64:80], b[80:96])
+	if err != nil {
+		return connSample{}, err
+	}
+	return s, nil
+}

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package ebpftcpreceiver // import "github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver"
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver"
+	"go.opentelemetry.io/collector/scraper/scrapererror"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-node/otelcol-node/internal/bpf"
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
+	"github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver/internal/metadata"
+)
+
+const (
+	procRoot           = "/proc"
+	ephemeralRangePath = "/proc/sys/net/ipv4/ip_local_port_range"
+	// minRescanInterval lets a new cgroup be found by a cgroupfs rescan
+	// within 100 ms of its first connection; containers that connect and
+	// exit quicker than the default 1 s would otherwise go unnamed.
+	minRescanInterval = 100 * time.Millisecond
+)
+
+// tcpScraper is a scraperhelper scraper fed by a background source: start
+// loads the BPF programs and starts the ring-buffer reader, which updates
+// the aggregate; scrape samples the live sockets and snapshots it.
+type tcpScraper struct {
+	cfg      *Config
+	settings receiver.Settings
+	logger   *zap.Logger
+	mb       *metadata.MetricsBuilder
+
+	agg        *aggregate
+	identities *containerid.Resolver
+	nat        *natResolver // nil when resolve_nat is off
+	tracer     *tracer      // nil in degraded mode
+	samples    []connSample
+}
+
+func newTCPScraper(cfg *Config, set receiver.Settings) *tcpScraper {
+	return &tcpScraper{
+		cfg:      cfg,
+		settings: set,
+		logger:   set.Logger,
+		mb:       metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set),
+	}
+}
+
+func (s *tcpScraper) start(_ context.Context, host component.Host) error {
+	ephemeral, err := readEphemeralRange(ephemeralRangePath)
+	if err != nil {
+		s.logger.Warn("using the default ephemeral port range", zap.Error(err))
+		ephemeral = defaultEphemeralRange
+	}
+	s.agg = newAggregate(aggregateLimits{
+		maxDestinations: s.cfg.MaxDestinationsPerContainer,
+		maxContainers:   s.cfg.MaxContainers,
+		maxSockets:      s.cfg.MaxTrackedConnections,
+		idleTimeout:     s.cfg.IdleTimeout,
+		ephemeral:       ephemeral,
+	})
+
+	s.identities, err = containerid.NewResolver(containerid.Config{MinRescanInterval: minRescanInterval}, s.logger)
+	if err != nil {
+		bpf.ReportDegraded(host, s.logger, fmt.Errorf("resolving containers: %w", err))
+		return nil
+	}
+	if s.cfg.ResolveNAT {
+		if s.nat, err = newNATResolver(procRoot); err != nil {
+			s.logger.Warn("actual_destination will equal destination: cannot read own network namespace", zap.Error(err))
+		}
+	}
+	v1 := s.identities.Hierarchy().Kind == containerid.V1Memory
+	s.tracer, err = startTracer(v1, s.logger, s.handleRecord)
+	if err != nil {
+		bpf.ReportDegraded(host, s.logger, fmt.Errorf("loading TCP tracing: %w", err))
+		return nil
+	}
+	s.seed()
+	s.logger.Info("tracing TCP connections", zap.Stringer("cgroup_hierarchy", s.identities.Hierarchy().Kind))
+	return nil
+}
+
+// seed counts the connections and listeners that were open before start.
+// Failing to seed loses only those: it is logged, not fatal.
+func (s *tcpScraper) seed() {
+	res, err := s.tracer.seedOpenSockets(s.identities)
+	if err != nil {
+		s.logger.Warn("connections open before start are not all counted", zap.Error(err))
+	}
+	now := time.Now()
+	for _, sample := range res.samples {
+		var actual string
+		if s.nat != nil && !sample.listening {
+			actual = s.nat.actualDestination(connEvent{kind: eventConnectOK, pid: sample.pid, netns: sample.netns, src: sample.src, dst: sample.dst})
+		}
+		s.agg.applySeed(sample, actual, now)
+	}
+	s.logger.Debug("seeded open sockets", zap.Int("seeded", len(res.samples)), zap.Int("skipped", res.skipped))
+}
+
+// handleRecord runs on the ring-buffer reader goroutine.
+func (s *tcpScraper) handleRecord(raw []byte) error {
+	e, err := decodeConnEvent(raw)
+	if err != nil {
+		return err
+	}
+	var actual string
+	if e.kind == eventConnectOK && s.nat != nil {
+		actual = s.nat.actualDestination(e)
+	}
+	s.agg.applyEvent(e, actual, time.Now())
+	if s.agg.needsIdentity(e.cgroupID) {
+		// Resolve on first sight: the cgroup of a container that lives for
+		// less than a scrape interval is gone by the next scrape.
+		if ident, ok := s.resolveIdentity(e.cgroupID, e.pid); ok {
+			s.agg.setIdentity(e.cgroupID, ident)
+		}
+	}
+	return nil
+}
+
+// resolveIdentity maps a cgroup id to its container. The resolver's cache
+// misses a cgroup created since its last (rate-limited) cgroupfs scan, so
+// the owner's /proc/<pid>/cgroup is the fallback while the process lives,
+// accepted only if that cgroup's id is the one the kernel reported.
+func (s *tcpScraper) resolveIdentity(cgroupID uint64, pid uint32) (containerid.Identity, bool) {
+	if ident, ok := s.identities.ByCgroupID(cgroupID); ok {
+		return ident, true
+	}
+	ident, err := s.identities.ByPID(int(pid))
+	if err != nil || cgroupInode(s.identities.Hierarchy().MountPoint, ident.CgroupPath) != cgroupID {
+		return containerid.Identity{}, false
+	}
+	return ident, true
+}
+
+func (s *tcpScraper) scrape(context.Context) (pmetric.Metrics, error) {
+	if s.tracer == nil {
+		return pmetric.NewMetrics(), nil
+	}
+	var err error
+	s.samples, err = s.tracer.sample(s.samples)
+	now := time.Now()
+	s.agg.applySamples(s.samples, now)
+	s.agg.expire(now)
+
+	var self selfStats
+	if st, statsErr := s.tracer.stats(); statsErr == nil {
+		self.ringbufFull = st.Lost[bpf.LossRingbufReserve]
+		self.storageAllocFailed = st.Lost[bpf.LossMapFull]
+		self.decodeErrors = st.DecodeErrors
+	}
+	md := emitMetrics(s.mb, s.agg, s.identities.ByCgroupID, self, now)
+	if err != nil {
+		// A failed sample loses no data (totals are absolute; the next
+		// scrape catches up), so the metrics still go out.
+		return md, scrapererror.NewPartialScrapeError(err, 0)
+	}
+	return md, nil
+}
+
+func (s *tcpScraper) shutdown(context.Context) error {
+	var errs []error
+	if s.tracer != nil {
+		errs = append(errs, s.tracer.Close())
+	}
+	if s.nat != nil {
+		errs = append(errs, s.nat.Close())
+	}
+	if s.identities != nil {
+		errs = append(errs, s.identities.Close())
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package ebpftcpreceiver // import "github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver"
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/link"
+	"go.uber.org/zap"
+
+	"github.com/otelcol-node/otelcol-node/internal/bpf"
+)
+
+// Feature names, as they appear in logs and component status.
+const (
+	featureLifecycle   = "tcp_lifecycle"
+	featureRetransmits = "tcp_retransmits"
+	featureSampling    = "tcp_socket_sampling"
+	featureSeeding     = "tcp_open_sockets_seed"
+)
+
+// tracer owns the loaded BPF object: the lifecycle tracepoint (required),
+// the retransmit tracepoint and the socket iterator (both optional).
+type tracer struct {
+	loader   *bpf.Loader
+	reader   *eventReader
+	iter     *link.Iter // nil when sampling is disabled
+	seedIter *link.Iter // nil when seeding is disabled
+	buf      []byte     // iterator output, reused between scrapes
+}
+
+// startTracer checks the host, loads the programs feature by feature and
+// starts reading lifecycle events into handle (on the reader goroutine).
+func startTracer(cgroupV1Memory bool, logger *zap.Logger, handle func([]byte) error) (*tracer, error) {
+	if err := bpf.CheckHost(bpf.CheckOptions{ProgramTypes: []ebpf.ProgramType{ebpf.Tracing}}, logger); err != nil {
+		return nil, err
+	}
+	spec, err := loadEbpftcp()
+	if err != nil {
+		return nil, err
+	}
+	loader, err := bpf.NewLoader(spec, bpf.LoaderOptions{Logger: logger, CgroupV1Memory: cgroupV1Memory})
+	if err != nil {
+		return nil, err
+	}
+	t := &tracer{loader: loader}
+	err = loader.Load(
+		bpf.Feature{Name: featureLifecycle, Programs: []string{ebpftcpProgHandleSetState}, Required: true},
+		bpf.Feature{Name: featureRetransmits, Programs: []string{ebpftcpProgHandleRetransmit}},
+		bpf.Feature{
+			Name:     featureSampling,
+			Programs: []string{ebpftcpProgSampleSockets},
+			// An iterator is not attached to a hook: the link is what each
+			// scrape opens to run the program once over sock_owners.
+			Attach: func(progs map[string]*ebpf.Program) ([]link.Link, error) {
+				it, err := link.AttachIter(link.IterOptions{
+					Program: progs[ebpftcpProgSampleSockets],
+					Map:     loader.Map(ebpftcpMapSockOwners),
+				})
+				if err != nil {
+					return nil, err
+				}
+				t.iter = it
+				return []link.Link{it}, nil
+			},
+		},
+		bpf.Feature{
+			Name:     featureSeeding,
+			Programs: []string{ebpftcpProgSeedSockets},
+			Attach: func(progs map[string]*ebpf.Program) ([]link.Link, error) {
+				it, err := link.AttachIter(link.IterOptions{Program: progs[ebpftcpProgSeedSockets]})
+				if err != nil {
+					return nil, err
+				}
+				t.seedIter = it
+				return []link.Link{it}, nil
+			},
+		},
+	)
+	if err != nil {
+		_ = loader.Close()
+		return nil, err
+	}
+	if t.reader, err = startEventReader(loader.Map(ebpftcpMapEvents), handle, logger); err != nil {
+		_ = loader.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+// sample runs the socket iterator once and decodes the live connections'
+// totals into dst (reused by the caller).
+func (t *tracer) sample(dst []connSample) ([]connSample, error) {
+	dst = dst[:0]
+	if t.iter == nil {
+		return dst, nil
+	}
+	rd, err := t.iter.Open()
+	if err != nil {
+		return dst, fmt.Errorf("running socket iterator: %w", err)
+	}
+	defer rd.Close()
+	t.buf = t.buf[:0]
+	for {
+		if len(t.buf) == cap(t.buf) {
+			t.buf = append(t.buf, make([]byte, 64*connSampleSize)...)[:len(t.buf)]
+		}
+		n, err := rd.Read(t.buf[len(t.buf):cap(t.buf)])
+		t.buf = t.buf[:len(t.buf)+n]
+		if errors.Is(err, io.EOF) || (err == nil && n == 0) {
+			break
+		}
+		if err != nil {
+			return dst, fmt.Errorf("reading socket iterator: %w", err)
+		}
+	}
+	if len(t.buf)%connSampleSize != 0 {
+		return dst, fmt.Errorf("%w: iterator output of %d bytes", errShortRecord, len(t.buf))
+	}
+	for off := 0; off < len(t.buf); off += connSampleSize {
+		s, err := decodeConnSample(t.buf[off : off+connSampleSize])
+		if err != nil {
+			return dst, err
+		}
+		dst = append(dst, s)
+	}
+	return dst, nil
+}
+
+// features reports which features are enabled, for the status line.
+func (t *tracer) features() []bpf.FeatureState { return t.loader.States() }
+
+// stats adds the reader's counts to the plumbing's kernel loss counts.
+func (t *tracer) stats() (bpf.Stats, error) {
+	st, err := t.loader.Stats()
+	st.Records += t.reader.records.Load()
+	st.DecodeErrors += t.reader.decodeErrors.Load()
+	return st, err
+}
+
+func (t *tracer) Close() error {
+	var errs []error
+	if t.reader != nil {
+		errs = append(errs, t.reader.Close())
+	}
+	errs = append(errs, t.loader.Close())
+	return errors.Join(errs...)
+}
