@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"os"
 	"strings"
+	"testing"
 )
 
 //go:embed default-config.yaml
@@ -19,6 +20,9 @@ var defaultConfig string
 // arguments; explicit --config flags and subcommands (components, validate,
 // ...) are left alone.
 func init() {
+	if testing.Testing() {
+		return // the test binary's flags are not the collector's
+	}
 	os.Args = withDefaultConfig(os.Args, defaultConfig)
 }
 

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/cilium/ebpf/ringbuf"
 	"go.uber.org/zap"
@@ -23,12 +24,24 @@ const DefaultMaxBatch = 4096
 // call: the reader reuses its buffer. An error counts as a decode error.
 type RecordHandler func(raw []byte) error
 
+// RingReaderOption tunes a RingReader.
+type RingReaderOption func(*RingReader)
+
+// WithFlushInterval makes the reader also wake up every interval, for BPF
+// programs that batch their wake-ups (BPF_RB_NO_WAKEUP on most submits, to
+// save a wake-up per event): records that were submitted without a wake-up
+// wait at most this long.
+func WithFlushInterval(interval time.Duration) RingReaderOption {
+	return func(r *RingReader) { r.flushInterval = interval }
+}
+
 // RingReader is the single reader goroutine of one ring buffer.
 type RingReader struct {
-	name   string
-	rd     *ringbuf.Reader
-	handle RecordHandler
-	logger *zap.Logger
+	name          string
+	rd            *ringbuf.Reader
+	handle        RecordHandler
+	logger        *zap.Logger
+	flushInterval time.Duration
 
 	records      atomic.Uint64
 	decodeErrors atomic.Uint64
@@ -40,7 +53,7 @@ type RingReader struct {
 // NewRingReader starts reading the shared ring-buffer map mapName, calling
 // handle for every record on one goroutine. Loader.Close stops it; so does
 // RingReader.Close.
-func (l *Loader) NewRingReader(mapName string, handle RecordHandler) (*RingReader, error) {
+func (l *Loader) NewRingReader(mapName string, handle RecordHandler, opts ...RingReaderOption) (*RingReader, error) {
 	m := l.maps[mapName]
 	if m == nil {
 		return nil, fmt.Errorf("ring buffer %s not in the object", mapName)
@@ -50,6 +63,9 @@ func (l *Loader) NewRingReader(mapName string, handle RecordHandler) (*RingReade
 		return nil, fmt.Errorf("opening ring buffer %s: %w", mapName, err)
 	}
 	r := &RingReader{name: mapName, rd: rd, handle: handle, logger: l.logger, done: make(chan struct{})}
+	for _, opt := range opts {
+		opt(r)
+	}
 
 	l.mu.Lock()
 	if l.closed {
@@ -69,9 +85,17 @@ func (r *RingReader) run() {
 	var rec ringbuf.Record
 	batch := 0
 	for {
+		if r.flushInterval > 0 {
+			r.rd.SetDeadline(time.Now().Add(r.flushInterval))
+		}
 		if err := r.rd.ReadInto(&rec); err != nil {
-			if errors.Is(err, ringbuf.ErrClosed) || errors.Is(err, os.ErrClosed) {
+			switch {
+			case errors.Is(err, ringbuf.ErrClosed) || errors.Is(err, os.ErrClosed):
 				return
+			case errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, ringbuf.ErrFlushed):
+				// Nothing (more) queued: read again on a fresh deadline.
+				batch = 0
+				continue
 			}
 			// Not expected from a healthy epoll fd; stop rather than spin.
 			r.logger.Error("Reading ring buffer failed, stopping reader", zap.String("map", r.name), zap.Error(err))

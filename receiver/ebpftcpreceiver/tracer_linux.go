@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
@@ -13,6 +14,10 @@ import (
 
 	"github.com/otelcol-node/otelcol-node/internal/bpf"
 )
+
+// flushInterval bounds how long an event waits in the ring buffer: the BPF
+// side wakes the reader only every 32 events (see wakeup_flags).
+const flushInterval = 100 * time.Millisecond
 
 // Feature names, as they appear in logs and component status.
 const (
@@ -26,7 +31,6 @@ const (
 // the retransmit tracepoint and the socket iterator (both optional).
 type tracer struct {
 	loader   *bpf.Loader
-	reader   *eventReader
 	iter     *link.Iter // nil when sampling is disabled
 	seedIter *link.Iter // nil when seeding is disabled
 	buf      []byte     // iterator output, reused between scrapes
@@ -84,7 +88,9 @@ func startTracer(cgroupV1Memory bool, logger *zap.Logger, handle func([]byte) er
 		_ = loader.Close()
 		return nil, err
 	}
-	if t.reader, err = startEventReader(loader.Map(ebpftcpMapEvents), handle, logger); err != nil {
+	// The BPF side wakes the reader only every 32 events (see wakeup_flags),
+	// so the reader also wakes on a deadline.
+	if _, err = loader.NewRingReader(ebpftcpMapEvents, handle, bpf.WithFlushInterval(flushInterval)); err != nil {
 		_ = loader.Close()
 		return nil, err
 	}
@@ -133,19 +139,9 @@ func (t *tracer) sample(dst []connSample) ([]connSample, error) {
 // features reports which features are enabled, for the status line.
 func (t *tracer) features() []bpf.FeatureState { return t.loader.States() }
 
-// stats adds the reader's counts to the plumbing's kernel loss counts.
-func (t *tracer) stats() (bpf.Stats, error) {
-	st, err := t.loader.Stats()
-	st.Records += t.reader.records.Load()
-	st.DecodeErrors += t.reader.decodeErrors.Load()
-	return st, err
-}
+// stats are the plumbing's counts: kernel-side losses and the reader's
+// records and decode errors.
+func (t *tracer) stats() (bpf.Stats, error) { return t.loader.Stats() }
 
-func (t *tracer) Close() error {
-	var errs []error
-	if t.reader != nil {
-		errs = append(errs, t.reader.Close())
-	}
-	errs = append(errs, t.loader.Close())
-	return errors.Join(errs...)
-}
+// Close stops the reader, then detaches and unloads the programs.
+func (t *tracer) Close() error { return t.loader.Close() }
