@@ -40,4 +40,9 @@ func TestCPUDelayOfDockerContainer(t *testing.T) {
 	if got := fams.Sum(cpuDelay, map[string]string{"container_id": idle}); got > 0.5 {
 		t.Errorf("idle container accumulated %vs of CPU delay", got)
 	}
+	// Disk delay is reported beside CPU delay under its contract name.
+	const diskDelay = "container_resources_disk_delay_seconds_total"
+	if series := fams.Samples(diskDelay, busyLabels); len(series) != 1 {
+		t.Errorf("want one %s series for the busy container:\n%s", diskDelay, fams.Describe(diskDelay))
+	}
 }

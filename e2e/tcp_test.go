@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,11 +56,41 @@ func TestTCPConnectsFromDockerContainer(t *testing.T) {
 	if got := fams.Sum(failed, okDest); got != 0 {
 		t.Errorf("short successful connects counted as failures: %v", got)
 	}
-	// The test's own listener side is not the container's: nothing else of the
-	// container's should name these destinations as listen addresses.
-	if got := fams.Samples("container_net_tcp_listen_info", map[string]string{"container_id": id}); len(got) != 0 {
+	// Every per-connection metric of the contract exists for the destination,
+	// under its Prometheus name; the connections are closed by now.
+	for name, check := range map[string]func(float64) bool{
+		"container_net_tcp_connection_time_seconds_total": func(v float64) bool { return v > 0 },
+		"container_net_tcp_active_connections":            func(v float64) bool { return v == 0 },
+		"container_net_tcp_retransmits_total":             func(v float64) bool { return v == 0 },
+		"container_net_tcp_bytes_sent_total":              func(v float64) bool { return v >= successes },
+		"container_net_tcp_bytes_received_total":          func(v float64) bool { return v >= successes },
+	} {
+		series := fams.Samples(name, okDest)
+		if len(series) != 1 || !check(series[0].Value) {
+			t.Errorf("%s for %v: unexpected series:\n%s", name, okDest, fams.Describe(name))
+		}
+	}
+	const latency = "container_net_latency_seconds"
+	if rtt := fams.Samples(latency, map[string]string{"container_id": id, "destination_ip": "127.0.0.1"}); len(rtt) != 1 || rtt[0].Value <= 0 {
+		t.Errorf("want one positive %s for 127.0.0.1:\n%s", latency, fams.Describe(latency))
+	}
+	// The container has no listener of its own.
+	const listenInfo = "container_net_tcp_listen_info"
+	if got := fams.Samples(listenInfo, map[string]string{"container_id": id}); len(got) != 0 {
 		t.Errorf("container without listeners has listen_info series: %v", got)
 	}
+
+	// A listening container shows listen_info for its address.
+	listenPort := closedPortOutsideEphemeral(t)
+	server := d.Run(t, "--network", "host", d.Image(t), "nc", "-l", "-p", strconv.Itoa(listenPort))
+	c.WaitFor(t, 30*time.Second, listenInfo, func(f e2etest.Families) bool {
+		for _, s := range f.Samples(listenInfo, map[string]string{"container_id": server}) {
+			if strings.HasSuffix(s.Labels["listen_addr"], ":"+strconv.Itoa(listenPort)) && s.Value == 1 {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 func acceptAndClose(l net.Listener) {
