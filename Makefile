@@ -45,9 +45,10 @@ generate-code:
 	$(GO) generate ./...
 
 # ocb's own compile step fails here on a Windows-only module, so it only writes
-# the sources; `make build` compiles them.
+# the sources (gofmt'd, which ocb does not do); `make build` compiles them.
 generate-distribution:
 	$(GO) tool builder --config builder-config.yaml --skip-compilation
+	gofmt -w distribution/*.go
 
 # vmlinux.h is this kernel's BTF as C; regenerate it on purpose only.
 vmlinux:

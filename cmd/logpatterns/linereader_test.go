@@ -64,7 +64,7 @@ func FuzzLineReader(f *testing.F) {
 	f.Add(strings.Repeat("x", 70_000)+"\n", 5)
 	f.Fuzz(func(t *testing.T, in string, maxBytes int) {
 		if maxBytes < 1 || maxBytes > 1<<20 {
-			t.Skip()
+			return // not a cap the command accepts
 		}
 		want := strings.Split(in, "\n")
 		if strings.HasSuffix(in, "\n") || in == "" {
