@@ -164,6 +164,27 @@ func (a *aggregate) failStats(c *containerStats, destination string) *failStats 
 	return st
 }
 
+// openListener counts a listening socket of the container, traced or found
+// at start. Ephemeral-range ports are not listen addresses, and a listener
+// past the per-container cap is dropped and counted.
+func (a *aggregate) openListener(c *containerStats, src netip.AddrPort, now time.Time) {
+	if a.limits.ephemeral.contains(src.Port()) {
+		return
+	}
+	addr := formatEndpoint(src.Addr(), src.Port())
+	st, ok := c.listens[addr]
+	if !ok {
+		if len(c.listens) >= a.limits.maxDestinations {
+			a.dropped.destinations++
+			return
+		}
+		st = &listenStats{}
+		c.listens[addr] = st
+	}
+	st.open++
+	st.lastSeen = now
+}
+
 func (a *aggregate) observeRTT(c *containerStats, peer netip.Addr, srtt time.Duration, now time.Time) {
 	if srtt <= 0 {
 		return
@@ -236,21 +257,7 @@ func (a *aggregate) applyEvent(e connEvent, actualDestination string, now time.T
 			st.lastSeen = now
 		}
 	case eventListenOpen:
-		if a.limits.ephemeral.contains(e.src.Port()) {
-			return
-		}
-		addr := formatEndpoint(e.src.Addr(), e.src.Port())
-		st, ok := c.listens[addr]
-		if !ok {
-			if len(c.listens) >= a.limits.maxDestinations {
-				a.dropped.destinations++
-				return
-			}
-			st = &listenStats{}
-			c.listens[addr] = st
-		}
-		st.open++
-		st.lastSeen = now
+		a.openListener(c, e.src, now)
 	}
 }
 
@@ -375,21 +382,7 @@ func (a *aggregate) applySeed(s connSample, actualDestination string, now time.T
 		return
 	}
 	if s.listening {
-		if a.limits.ephemeral.contains(s.src.Port()) {
-			return
-		}
-		addr := formatEndpoint(s.src.Addr(), s.src.Port())
-		st, ok := c.listens[addr]
-		if !ok {
-			if len(c.listens) >= a.limits.maxDestinations {
-				a.dropped.destinations++
-				return
-			}
-			st = &listenStats{}
-			c.listens[addr] = st
-		}
-		st.open++
-		st.lastSeen = now
+		a.openListener(c, s.src, now)
 		return
 	}
 	destination := a.destination(s.dst)
