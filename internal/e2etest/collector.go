@@ -45,11 +45,7 @@ type Options struct {
 // BinaryPath finds bin/otelcol-node at the repository root.
 func BinaryPath(tb testing.TB) string {
 	tb.Helper()
-	root, err := repoRoot()
-	if err != nil {
-		tb.Fatalf("finding repository root: %v", err)
-	}
-	bin := filepath.Join(root, "bin", "otelcol-node")
+	bin := filepath.Join(RepoRoot(tb), "bin", "otelcol-node")
 	_, statErr := os.Stat(bin)
 	testenv.Require(tb, statErr == nil, "bin/otelcol-node (run `make build`)")
 	return bin
