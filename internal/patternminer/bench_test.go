@@ -6,6 +6,8 @@ import (
 	"bufio"
 	"bytes"
 	"testing"
+
+	"github.com/otelcol-node/otelcol-node/internal/patternminer/loghubtest"
 )
 
 // loghubCorpus joins the Content column of every LogHub-2k data set, one
@@ -13,19 +15,7 @@ import (
 // steady state (mostly known patterns) dominates as it does on a node.
 func loghubCorpus(b *testing.B) ([]byte, int) {
 	b.Helper()
-	var buf bytes.Buffer
-	lines := 0
-	sets := loadLoghub(b)
-	for lines < 1_000_000 {
-		for _, ds := range sets {
-			for _, c := range ds.contents {
-				buf.WriteString(c)
-				buf.WriteByte('\n')
-				lines++
-			}
-		}
-	}
-	return buf.Bytes(), lines
+	return loghubtest.Lines(loghubtest.Load(b), 1_000_000)
 }
 
 // BenchmarkLineSplit is the baseline: splitting the same bytes into lines

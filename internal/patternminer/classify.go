@@ -23,7 +23,7 @@ const (
 	clLeadPunct         // sentence punctuation before a word
 	clTrailPunct        // sentence punctuation after a word
 	clValueGlue         // joins the parts of a value: 10.0.0.1:80, 2024-01-02
-	clPathy             // '.', '_', '/', '\\': a segment holding one needs a closer look
+	clPathy             // '.', '_', '/', '\\', '@': a segment holding one needs a closer look
 )
 
 // charClass is a constant table in all but name: it is filled once by
@@ -58,7 +58,7 @@ func newCharClass() (t [256]uint16) {
 	for _, c := range ":.-/+," {
 		t[c] |= clValueGlue
 	}
-	for _, c := range "._/\\" {
+	for _, c := range "._/\\@" {
 		t[c] |= clPathy
 	}
 	return t
@@ -123,7 +123,7 @@ func isVariableSegment(s string) bool {
 		return isDateWord(s) || isLiteralValue(s)
 	}
 	var digits, dots, joins, slashes, backslashes, upper int
-	lastDot := -1
+	lastDot, at := -1, -1
 	hostLike := true // only [a-z0-9.-], no empty label
 	for i := 0; i < len(s); i++ {
 		b := s[i]
@@ -145,6 +145,8 @@ func isVariableSegment(s string) bool {
 			slashes++
 		case b == '\\':
 			backslashes++
+		case b == '@':
+			at = i
 		}
 		if cl&(clLower|clDigit) == 0 && b != '.' && b != '-' {
 			hostLike = false
@@ -165,7 +167,9 @@ func isVariableSegment(s string) bool {
 		// carry upper case and are kept.
 		return true
 	case lastDot > 0 && isFileExtension(s[lastDot+1:]):
-		return true // "chrome.exe", "app.log"
+		return true // "backup.exe", "app.log"
+	case at > 0 && at < len(s)-1 && isAlnum(s[at-1]) && isAlnum(s[at+1]):
+		return true // "alice@example.org", "deploy@build-host", "image@sha256"
 	}
 	return isDateWord(s) || isLiteralValue(s)
 }
@@ -177,7 +181,9 @@ func isFileExtension(ext string) bool {
 	case "exe", "dll", "so", "sys", "bin", "jar", "war", "class", "py", "pyc", "js", "ts", "go", "c", "cc", "cpp", "h",
 		"java", "scala", "rb", "php", "pl", "sh", "log", "txt", "out", "err", "conf", "cfg", "ini", "json", "xml",
 		"yaml", "yml", "toml", "properties", "html", "htm", "css", "csv", "dat", "db", "sqlite", "tmp", "pid",
-		"sock", "lock", "gz", "tgz", "zip", "tar", "bz2", "xz", "rpm", "deb", "img", "iso", "pem", "crt", "key":
+		"sock", "lock", "gz", "tgz", "zip", "tar", "bz2", "xz", "rpm", "deb", "img", "iso", "pem", "crt", "key",
+		// systemd unit files: "nginx.service", "docker.socket".
+		"service", "socket", "timer", "mount", "automount", "swap", "slice", "scope", "target", "device":
 		return true
 	}
 	return false

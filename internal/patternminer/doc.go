@@ -19,6 +19,11 @@
 //     generalises. See design.md for how the hash is derived and why.
 //   - Memory is bounded by Config: MaxPatterns clusters, MaxTokens tokens and
 //     MaxMessageBytes bytes of a message. What a cap drops is counted in Stats.
-//   - Hashes are stable across restarts, nodes and versions for the same
-//     algorithm; AlgorithmVersion changes when they change on purpose.
+//   - A hash is the hash of the pattern's canonical template at creation,
+//     in which every value the masking or the matching recognises is a
+//     wildcard, so miners on different nodes that meet a pattern's messages
+//     in different orders agree on it. A value that only clustering can
+//     tell (a plain word such as a user name) is the known exception: the
+//     hash then carries the first such value seen (design.md, "The hash
+//     rule"). AlgorithmVersion changes when hashes change on purpose.
 package patternminer // import "github.com/otelcol-node/otelcol-node/internal/patternminer"

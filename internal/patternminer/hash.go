@@ -11,11 +11,16 @@ import (
 // AlgorithmVersion is mixed into every hash. Bump it only when a change of
 // tokenisation, masking or clustering makes the same message get another
 // pattern, so counts keyed by old and new hashes are never summed by mistake.
-const AlgorithmVersion = 1
+//
+// Version 2: values in the first token, values glued to delimiters and one
+// value token more or less join a pattern; the template at creation is
+// canonical (newCluster).
+const AlgorithmVersion = 2
 
-// hashTemplate derives a pattern hash from the template a cluster had when
-// it was created: FNV-1a 64 of "patternminer/v<AlgorithmVersion>\x00" and
-// the template text, as 16 lowercase hex digits.
+// hashTemplate derives a pattern hash from the canonical template a
+// cluster had when it was created (see newCluster): FNV-1a 64 of
+// "patternminer/v<AlgorithmVersion>\x00" and the template text, as 16
+// lowercase hex digits.
 func hashTemplate(tmpl string) string {
 	h := fnv.New64a()
 	h.Write([]byte("patternminer/v" + strconv.Itoa(AlgorithmVersion) + "\x00"))

@@ -18,11 +18,18 @@ type Miner struct {
 	live        int
 	head, tail  *cluster // LRU list, head is the most recently used
 	scratch     []token  // reused by matchWithExtraValue
+	params      matchParams
 	stats       Stats
 }
 
 // New returns a miner bounded by cfg, or the error of cfg.Validate.
 func New(cfg Config) (*Miner, error) {
+	return newWithParams(cfg, defaultMatchParams)
+}
+
+// newWithParams is New with other constants of the matching rule, for the
+// accuracy test's parameter search.
+func newWithParams(cfg Config, p matchParams) (*Miner, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -31,6 +38,7 @@ func New(cfg Config) (*Miner, error) {
 		tok:         tokenizer{maxTokens: cfg.MaxTokens},
 		buckets:     make(map[bucketKey][]*cluster),
 		bySignature: make(map[uint64]*cluster),
+		params:      p,
 	}, nil
 }
 
@@ -63,15 +71,14 @@ func (m *Miner) Add(msg string) Pattern {
 		m.touch(c)
 		return c.pattern
 	}
-	key := bucketKey{n: len(toks)}
-	if len(toks) > 0 {
-		key.first = toks[0].hash
-	}
+	key := newBucketKey(toks)
 	c := m.bestMatch(key, toks)
 	if c != nil {
-		c.absorb(toks)
+		c.absorb(toks, sameLength)
 		m.touch(c)
 	} else if c = m.matchWithExtraValue(toks); c != nil {
+		m.touch(c)
+	} else if c = m.matchWithMissingValue(toks); c != nil {
 		m.touch(c)
 	} else {
 		c = m.create(key)
@@ -93,8 +100,8 @@ func (m *Miner) bestMatch(key bucketKey, toks []token) *cluster {
 	var best *cluster
 	var bestScore matchScore
 	for _, c := range m.buckets[key] {
-		s, ok := c.score(toks)
-		if !ok || !s.accepted() {
+		s, ok := c.score(toks, sameLength, &m.params)
+		if !ok || !s.accepted(&m.params) {
 			continue
 		}
 		if best == nil || s.betterThan(bestScore) {
@@ -105,45 +112,69 @@ func (m *Miner) bestMatch(key bucketKey, toks []token) *cluster {
 }
 
 // matchWithExtraValue finds a cluster one token shorter than the message
-// that the message fits once one of its value tokens is dropped, when that
-// token sits next to a wildcard of the cluster: a value that took two words
-// this time ("firefox.exe *64" where the cluster has "chrome.exe"). The
-// cluster's template does not change.
+// that the message fits exactly (every constant the same) once one of its
+// pure value tokens is left out: a value that took two words this time
+// ("2048 bytes (2 KB)" where the cluster has "512 bytes", "build.sh
+// *arm64" where it has "backup.sh"). The cluster's template keeps its
+// length.
 func (m *Miner) matchWithExtraValue(toks []token) *cluster {
 	n := len(toks)
 	if n < 3 {
 		return nil
 	}
-	key := bucketKey{n: n - 1, first: toks[0].hash}
+	key := newBucketKey(toks)
+	key.n = n - 1
 	if len(m.buckets[key]) == 0 {
 		return nil
 	}
 	for j := 1; j < n; j++ {
-		if !toks[j].masked {
-			continue
+		if !isPureValue(&toks[j]) {
+			continue // a word, a key or a name is part of the event
 		}
 		m.scratch = append(append(m.scratch[:0], toks[:j]...), toks[j+1:]...)
-		var best *cluster
-		var bestScore matchScore
+		shiftedBy := alignment{skip: noSkip, shifted: true}
 		for _, c := range m.buckets[key] {
-			// In the shorter sequence the dropped token sat between j-1 and j.
-			if !c.tokens[j-1].wild && (j == n-1 || !c.tokens[j].wild) {
-				continue
+			if s, ok := c.score(m.scratch, shiftedBy, &m.params); ok && s.exact() {
+				c.absorb(m.scratch, shiftedBy)
+				return c
 			}
-			s, ok := c.score(m.scratch)
-			if !ok || !s.accepted() {
-				continue
-			}
-			if best == nil || s.betterThan(bestScore) {
-				best, bestScore = c, s
-			}
-		}
-		if best != nil {
-			best.absorb(m.scratch)
-			return best
 		}
 	}
 	return nil
+}
+
+// matchWithMissingValue is matchWithExtraValue the other way round: the
+// cluster is one token longer than the message, and the message fits it
+// exactly once one of the cluster's pure value positions is left out
+// ("512 bytes" where the cluster was made from "2048 bytes (2 KB)").
+func (m *Miner) matchWithMissingValue(toks []token) *cluster {
+	n := len(toks)
+	if n < 2 {
+		return nil
+	}
+	key := newBucketKey(toks)
+	key.n = n + 1
+	var best *cluster
+	var bestScore matchScore
+	bestSkip := noSkip
+	for _, c := range m.buckets[key] {
+		for j := 1; j <= n; j++ {
+			if ct := &c.tokens[j]; !ct.wild && (!ct.masked || ct.named || ct.keyed) {
+				continue // a word, a key or a name is part of the event
+			}
+			s, ok := c.score(toks, alignment{skip: j, shifted: true}, &m.params)
+			if !ok || !s.exact() {
+				continue
+			}
+			if best == nil || s.betterThan(bestScore) {
+				best, bestScore, bestSkip = c, s, j
+			}
+		}
+	}
+	if best != nil {
+		best.absorb(toks, alignment{skip: bestSkip, shifted: true})
+	}
+	return best
 }
 
 func (m *Miner) create(key bucketKey) *cluster {

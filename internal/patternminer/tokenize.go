@@ -22,10 +22,13 @@ type piece struct {
 // token is one word of a message after masking.
 type token struct {
 	hash       uint64
-	wild       bool  // the whole word is one variable
-	masked     bool  // some part of the word is a variable
-	structured bool  // masked, and its constant part holds delimiters: "(uid=<*>)"
-	p0, p1     int32 // its pieces: tokenizer.pieces[p0:p1]
+	wild       bool   // the whole word is one variable
+	masked     bool   // some part of the word is a variable
+	structured bool   // masked, and its constant part holds delimiters: "(uid=<*>)"
+	keyed      bool   // structured, with a '=' naming a value: "uid=<*>"
+	named      bool   // structured, with a part of text not glued to a value: "sshd[<*>]:"
+	skeleton   uint64 // structured: its delimiters, texts and values, see skeletonOf
+	p0, p1     int32  // its pieces: tokenizer.pieces[p0:p1]
 }
 
 // tokenizer holds buffers reused across messages so Add does not allocate.
@@ -88,7 +91,7 @@ func (t *tokenizer) tokenize(msg string) {
 		return
 	}
 	t.reset(msg)
-	prevEquals := false
+	prevEquals, prevPath := false, false
 	i := 0
 	for i < len(msg) {
 		for i < len(msg) && isSpace(msg[i]) {
@@ -123,9 +126,22 @@ func (t *tokenizer) tokenize(msg string) {
 			t.appendWild()
 			continue
 		}
+		w := msg[start:i]
+		if prevPath && w[0] != '/' && strings.IndexByte(w, '/') > 0 {
+			// "/srv/my files/a": a path with a space goes on after it;
+			// the value would otherwise take more tokens than usual.
+			t.appendWild()
+			continue
+		}
 		prevEquals = i-start == 1 && msg[start] == '='
 		t.appendWord(start, i)
+		prevPath = isPathStart(w) && t.tokens[len(t.tokens)-1].wild
 	}
+}
+
+// isPathStart reports a word that starts an absolute or relative path.
+func isPathStart(w string) bool {
+	return len(w) > 1 && (w[0] == '/' || strings.HasPrefix(w, "./") || strings.HasPrefix(w, "~/"))
 }
 
 func (t *tokenizer) reset(msg string) {
@@ -180,6 +196,14 @@ func (t *tokenizer) appendUnitTail(start, end int) {
 func (t *tokenizer) appendWord(start, end int) {
 	p0 := int32(len(t.pieces))
 	w := t.msg[start:end]
+	if isPlainWord(w) {
+		// The common case, decided in one pass: a word of letters, '-'
+		// and '_' is kept whole (a month or weekday name, a boolean or a
+		// null is a value, which isPlainWord excludes).
+		t.pieces = append(t.pieces, piece{start: int32(start), end: int32(end)})
+		t.pushToken(p0)
+		return
+	}
 	if w[0] == '"' {
 		if q := strings.IndexByte(w[1:], '"'); q >= 0 && strings.IndexAny(w[:q+1], " \t") >= 0 {
 			t.appendQuoted(start, start+1+q, end)
@@ -249,7 +273,10 @@ func (t *tokenizer) pushToken(p0 int32) {
 		return
 	}
 	if tok.masked {
-		tok.structured = t.hasDelimiter(p0, p1)
+		tok.structured, tok.keyed = t.hasDelimiter(p0, p1)
+		if tok.structured {
+			tok.skeleton, tok.named = t.skeletonOf(p0, p1)
+		}
 	}
 	n := len(t.tokens)
 	if tok.masked && n > 0 && t.tokens[n-1].hash == tok.hash {
@@ -259,16 +286,88 @@ func (t *tokenizer) pushToken(p0 int32) {
 	t.tokens = append(t.tokens, tok)
 }
 
-// hasDelimiter reports whether the literal pieces[p0:p1] hold a delimiter.
-func (t *tokenizer) hasDelimiter(p0, p1 int32) bool {
+// hasDelimiter reports whether the literal pieces[p0:p1] hold a delimiter,
+// and whether one of them is '='.
+func (t *tokenizer) hasDelimiter(p0, p1 int32) (delim, equals bool) {
 	for _, pc := range t.pieces[p0:p1] {
 		for i := pc.start; i < pc.end; i++ {
-			if isDelimiter(t.msg[i]) {
-				return true
+			if c := t.msg[i]; isDelimiter(c) {
+				delim = true
+				equals = equals || c == '='
 			}
 		}
 	}
-	return false
+	return delim, equals
+}
+
+// skeletonOf hashes the structure of the token made of pieces[p0:p1]: its
+// delimiters and, between them, the text of each part without a value, or
+// a mark for a part holding one. A part that glues text to a value is the
+// value: "(name<*>)", "(other<*>)" and "(<*>)" have one skeleton, a value
+// in brackets; "uid=<*>" and "logname=<*>" do not, nor do "(uid=<*>)" and
+// "LOGIN(uid=<*>)".
+//
+// named reports whether one part is text only: such a token names
+// something ("sshd[<*>]:", "run(<*>)"), while in "host-<*>" or "(<*>)" all
+// text is glued to the value. A host and its port ("cache:<*>": a
+// lowercase host name, a colon, a value and nothing else) is one value
+// too, and names nothing; "onExtend:<*>" names an event.
+func (t *tokenizer) skeletonOf(p0, p1 int32) (skeleton uint64, named bool) {
+	const valueMark = 0x100
+	h := uint64(fnvOffset64)
+	part := uint64(fnvOffset64) // hash of the text of the part being read
+	inPart, hasValue := false, false
+	hostLike := true // every text part is lowercase letters, digits, '-' and '.'
+
+	// elems spells the first elements: 'w' a text part, 'v' a value part,
+	// or the delimiter itself; n counts all of them.
+	var elems [3]byte
+	n := 0
+	push := func(e byte) {
+		if n < len(elems) {
+			elems[n] = e
+		}
+		n++
+	}
+	flush := func() {
+		switch {
+		case hasValue:
+			h = (h ^ valueMark) * fnvPrime64
+			push('v')
+		case inPart:
+			h = (h ^ part) * fnvPrime64
+			named = true
+			push('w')
+		}
+		part, inPart, hasValue = fnvOffset64, false, false
+	}
+	for _, pc := range t.pieces[p0:p1] {
+		switch {
+		case pc.wild:
+			hasValue = true
+		case pc.space:
+			flush()
+			h = (h ^ ' ') * fnvPrime64
+			push(' ')
+		default:
+			for i := pc.start; i < pc.end; i++ {
+				if c := t.msg[i]; isDelimiter(c) {
+					flush()
+					h = (h ^ uint64(c)) * fnvPrime64
+					push(c)
+				} else {
+					inPart = true
+					part = (part ^ uint64(c)) * fnvPrime64
+					hostLike = hostLike && (charClass[c]&(clLower|clDigit) != 0 || c == '-' || c == '.')
+				}
+			}
+		}
+	}
+	flush()
+	if n == 3 && elems == [3]byte{'w', ':', 'v'} && hostLike {
+		named = false // "cache:<*>": a host and its port
+	}
+	return h, named
 }
 
 func mixPiece(h uint64, msg string, pc piece) uint64 {
