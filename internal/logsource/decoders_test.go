@@ -130,3 +130,71 @@ func TestDecodeJournalJSON(t *testing.T) {
 		assert.True(t, errors.Is(err, ErrMalformed), bad)
 	}
 }
+
+// TestDecodeDockerJSONInvalidUTF8 checks that invalid bytes encoding/json
+// replaces silently are reported, so they can be counted.
+func TestDecodeDockerJSONInvalidUTF8(t *testing.T) {
+	got, err := DecodeDockerJSON([]byte("{\"log\":\"bad \xff\xfe bytes\\n\",\"stream\":\"stdout\",\"time\":\"2024-05-01T10:00:00Z\"}"))
+	require.NoError(t, err)
+	assert.Equal(t, Entry{Stream: "stdout", Text: "bad \uFFFD\uFFFD bytes", InvalidUTF8: true}, got)
+
+	got, err = DecodeDockerJSON([]byte(`{"log":"fine\n","stream":"stdout","time":"2024-05-01T10:00:00Z"}`))
+	require.NoError(t, err)
+	assert.False(t, got.InvalidUTF8)
+}
+
+func TestDecodeDockerJSONCut(t *testing.T) {
+	tests := []struct {
+		name string
+		line string
+		want string
+		err  bool
+	}{
+		{name: "cut in text", line: `{"log":"GET /a \"x\" \u00e9 tail`, want: `GET /a "x" é tail`},
+		{name: "cut in escape", line: `{"log":"abc\`, want: "abc"},
+		{name: "cut in unicode escape", line: `{"log":"abc\u00`, want: "abc"},
+		{name: "cut after text", line: `{"log":"whole line\n","stream":"std`, want: "whole line"},
+		{name: "not docker", line: `{"msg":"x`, err: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DecodeDockerJSONCut([]byte(tt.line))
+			if tt.err {
+				require.ErrorIs(t, err, ErrMalformed)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, Entry{Text: tt.want, Truncated: true}, got)
+		})
+	}
+}
+
+// TestReassemblerTruncatedOnce checks that a line cut before decoding and
+// again by the joined-line cap is reported once, and that Flush keeps the
+// flag.
+func TestReassemblerTruncatedOnce(t *testing.T) {
+	r := NewReassembler(8)
+	line, truncated, complete := r.Add(Entry{Stream: "stdout", Text: "0123456789abcdef", Truncated: true})
+	assert.Equal(t, "01234567", line)
+	assert.True(t, truncated)
+	assert.True(t, complete)
+
+	_, _, complete = r.Add(Entry{Stream: "stdout", Text: "abc", Partial: true, Truncated: true})
+	assert.False(t, complete)
+	assert.True(t, r.Pending())
+	assert.Equal(t, []Entry{{Stream: "stdout", Text: "abc", Truncated: true}}, r.Flush())
+	assert.False(t, r.Pending())
+}
+
+func TestReassemblerSnapshotRestores(t *testing.T) {
+	r := NewReassembler(100)
+	r.Add(Entry{Stream: "stdout", Text: "first ", Partial: true})
+	restored := NewReassembler(100)
+	for _, e := range r.Snapshot() {
+		restored.Add(e)
+	}
+	assert.True(t, r.Pending(), "Snapshot keeps the pending line")
+	line, _, complete := restored.Add(Entry{Stream: "stdout", Text: "second"})
+	assert.True(t, complete)
+	assert.Equal(t, "first second", line)
+}

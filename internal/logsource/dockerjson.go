@@ -19,6 +19,15 @@ type Entry struct {
 	// Partial is set when the runtime split a long line and more of it
 	// follows in the next entry of the same stream.
 	Partial bool
+	// Truncated is set when the line was cut before it was decoded (the
+	// reader's line cap) or, for a line Reassembler returns, when the joined
+	// line went over its cap.
+	Truncated bool
+	// InvalidUTF8 is set when the decoder replaced invalid UTF-8 in the
+	// line with U+FFFD (encoding/json does so silently), so the caller can
+	// still count it. Text that keeps its invalid bytes is not flagged: the
+	// caller sees them.
+	InvalidUTF8 bool
 }
 
 // dockerJSONLine mirrors what Docker's json-file driver writes per line
@@ -50,7 +59,64 @@ func decodeDockerJSONSlow(line []byte) (Entry, error) {
 	if complete {
 		text = strings.TrimSuffix(text, "\r")
 	}
-	return Entry{Stream: l.Stream, Text: text, Partial: !complete}, nil
+	return Entry{Stream: l.Stream, Text: text, Partial: !complete, InvalidUTF8: !utf8.Valid(line)}, nil
+}
+
+// DecodeDockerJSONCut decodes a json-file line that the reader cut at its
+// line cap, so it has no end: the text is what the "log" value holds up to
+// the cut, and the entry is complete and Truncated. The stream is unknown
+// (Docker writes it after the text) and left empty. Invalid UTF-8 is kept.
+func DecodeDockerJSONCut(line []byte) (Entry, error) {
+	rest, ok := bytes.CutPrefix(line, dockerPrefix)
+	if !ok {
+		return Entry{}, fmt.Errorf("%w: docker json-file: cut line does not start with %s", ErrMalformed, dockerPrefix)
+	}
+	buf := make([]byte, 0, len(rest))
+	for i := 0; i < len(rest); {
+		c := rest[i]
+		if c == '"' {
+			// The value ended before the cut after all: the cut fell in
+			// the stream or time that follow.
+			break
+		}
+		if c != '\\' {
+			buf = append(buf, c)
+			i++
+			continue
+		}
+		if i+1 >= len(rest) {
+			break // the cut split an escape
+		}
+		switch rest[i+1] {
+		case 'n':
+			buf = append(buf, '\n')
+		case 't':
+			buf = append(buf, '\t')
+		case 'r':
+			buf = append(buf, '\r')
+		case 'b':
+			buf = append(buf, '\b')
+		case 'f':
+			buf = append(buf, '\f')
+		case 'u':
+			if i+6 > len(rest) {
+				i = len(rest) // the cut split an escape
+				continue
+			}
+			r, ok := parseHex4(rest[i+2 : i+6])
+			if !ok || utf16IsSurrogate(r) {
+				r = utf8.RuneError
+			}
+			buf = utf8.AppendRune(buf, r)
+			i += 6
+			continue
+		default:
+			buf = append(buf, rest[i+1])
+		}
+		i += 2
+	}
+	text := strings.TrimSuffix(string(buf), "\n")
+	return Entry{Text: text, Truncated: true}, nil
 }
 
 // Docker writes every json-file line with the same keys in the same order
@@ -77,7 +143,7 @@ func decodeDockerJSONFast(line []byte) (Entry, bool) {
 		return Entry{}, false
 	}
 	end := bytes.IndexByte(rest, '"')
-	if end < 0 || bytes.IndexByte(rest[:end], '\\') >= 0 {
+	if end < 0 || !isPlainJSONString(rest[:end]) {
 		return Entry{}, false
 	}
 	stream := rest[:end]
@@ -86,13 +152,10 @@ func decodeDockerJSONFast(line []byte) (Entry, bool) {
 		return Entry{}, false
 	}
 	end = bytes.IndexByte(rest, '"')
-	if end < 0 || bytes.IndexByte(rest[:end], '\\') >= 0 || !utf8.Valid(rest[:end]) {
+	if end < 0 || !isPlainJSONString(rest[:end]) {
 		return Entry{}, false
 	}
 	if !bytes.Equal(bytes.TrimRight(rest[end+1:], " \t\r\n"), []byte{'}'}) {
-		return Entry{}, false
-	}
-	if !utf8.Valid(stream) {
 		return Entry{}, false
 	}
 	t, complete := strings.CutSuffix(text, "\n")
@@ -100,6 +163,18 @@ func decodeDockerJSONFast(line []byte) (Entry, bool) {
 		t = strings.TrimSuffix(t, "\r")
 	}
 	return Entry{Stream: string(stream), Text: t, Partial: !complete}, true
+}
+
+// isPlainJSONString reports whether b is a JSON string body that needs no
+// decoding: no escapes, no control characters (which JSON forbids raw) and
+// valid UTF-8.
+func isPlainJSONString(b []byte) bool {
+	for _, c := range b {
+		if c == '\\' || c < 0x20 {
+			return false
+		}
+	}
+	return utf8.Valid(b)
 }
 
 // unquoteJSONString decodes the JSON string body at the start of b (after

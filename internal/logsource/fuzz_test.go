@@ -3,6 +3,7 @@
 package logsource
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -34,9 +35,38 @@ func FuzzDecodeDockerJSON(f *testing.F) {
 			}
 			return
 		}
-		if !e.Partial && strings.HasSuffix(e.Text, "\n") && !strings.HasSuffix(e.Text, "\n\n") {
-			// Only one trailing newline belongs to the runtime.
-			t.Fatalf("complete entry kept its newline: %q", e.Text)
+		if !e.Partial && e.Stream != "" {
+			// Exactly one trailing newline (with its \r) belongs to the
+			// runtime: a text that itself ends in a newline keeps it.
+			var l struct {
+				Log string `json:"log"`
+			}
+			if json.Unmarshal(line, &l) == nil && l.Log != e.Text+"\n" && l.Log != e.Text+"\r\n" {
+				t.Fatalf("complete entry %q does not end its log value %q with one newline", e.Text, l.Log)
+			}
+		}
+	})
+}
+
+// FuzzDecodeDockerJSONCut checks a cut line never panics and never yields
+// more text than the line holds.
+func FuzzDecodeDockerJSONCut(f *testing.F) {
+	f.Add([]byte(`{"log":"abc\u00`))
+	f.Add([]byte(`{"log":"a\"b\\`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		e, err := DecodeDockerJSONCut(line)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("error does not wrap ErrMalformed: %v", err)
+			}
+			return
+		}
+		if !e.Truncated || e.Partial {
+			t.Fatalf("a cut line is complete and truncated: %+v", e)
+		}
+		// An escape decodes to at most 3 bytes for 6 bytes of input.
+		if len(e.Text) > len(line) {
+			t.Fatalf("text %q longer than its line", e.Text)
 		}
 	})
 }

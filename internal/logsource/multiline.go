@@ -110,6 +110,20 @@ func (g *Grouper) Flush() (Message, bool) {
 	return m, true
 }
 
+// Snapshot returns the lines of the pending message without completing it,
+// for a checkpoint: adding them to a new Grouper, in order, restores its
+// state, since the rules that joined them depend only on the lines.
+// truncated says lines were already dropped or cut by the caps.
+func (g *Grouper) Snapshot() (lines []string, truncated bool) {
+	if g.lines == 0 {
+		return nil, false
+	}
+	if g.pending.Len() == 0 {
+		return []string{g.first}, g.truncated
+	}
+	return strings.Split(g.pending.String(), "\n"), g.truncated
+}
+
 // Pending reports whether a message waits for its end.
 func (g *Grouper) Pending() bool { return g.lines > 0 }
 

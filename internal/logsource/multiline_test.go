@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // group feeds lines through a Grouper and returns the messages it forms.
@@ -127,4 +128,38 @@ func TestGrouperCaps(t *testing.T) {
 	assert.Equal(t, "01234567", m.Text)
 	assert.True(t, m.Truncated)
 	assert.False(t, g.Pending())
+}
+
+// TestGrouperSnapshotRestores checks that the lines of a pending message,
+// added to a new grouper, give the same message as the original.
+func TestGrouperSnapshotRestores(t *testing.T) {
+	for name, lines := range map[string][]string{
+		"one line":  {"GET / 200"},
+		"java":      {"ERROR request failed", "java.lang.IllegalStateException: boom", "\tat com.example.App.handle(App.java:42)"},
+		"go panic":  {"panic: boom", "", "goroutine 1 [running]:", "main.main()", "\t/src/main.go:12 +0x1d"},
+		"traceback": {"Traceback (most recent call last):", `  File "x.py", line 1, in <module>`, "ValueError: bad"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			g := NewGrouper(100, 1<<20)
+			for _, l := range lines {
+				_, ok := g.Add(l)
+				require.False(t, ok)
+			}
+			snap, truncated := g.Snapshot()
+			require.False(t, truncated)
+			restored := NewGrouper(100, 1<<20)
+			for _, l := range snap {
+				_, ok := restored.Add(l)
+				require.False(t, ok)
+			}
+			// The next message completes both the same way.
+			want, ok := g.Add("INFO next")
+			require.True(t, ok)
+			got, ok := restored.Add("INFO next")
+			require.True(t, ok)
+			assert.Equal(t, want, got)
+		})
+	}
+	snap, _ := NewGrouper(1, 1).Snapshot()
+	assert.Nil(t, snap)
 }

@@ -29,7 +29,9 @@ func NewReassembler(maxBytes int) *Reassembler {
 }
 
 // Add feeds one entry. It returns the complete line when e ends one, with
-// truncated set when the line went over the cap.
+// truncated set when the line went over the cap or one of its pieces was
+// already cut (e.Truncated): a line is reported truncated once, however many
+// times it was cut.
 func (r *Reassembler) Add(e Entry) (line string, truncated, complete bool) {
 	p := r.pending[e.Stream]
 	if p == nil {
@@ -37,16 +39,17 @@ func (r *Reassembler) Add(e Entry) (line string, truncated, complete bool) {
 			if len(e.Text) > r.maxBytes {
 				return CutUTF8(e.Text, r.maxBytes), true, true
 			}
-			return e.Text, false, true
+			return e.Text, e.Truncated, true
 		}
 		if len(r.pending) >= r.maxStream {
 			// Too many distinct streams: pass the piece through as is.
-			return e.Text, false, true
+			return CutUTF8(e.Text, r.maxBytes), e.Truncated || len(e.Text) > r.maxBytes, true
 		}
 		p = &partialLine{}
 		r.pending[e.Stream] = p
 	}
 	p.append(e.Text, r.maxBytes)
+	p.truncated = p.truncated || e.Truncated
 	if e.Partial {
 		return "", false, false
 	}
@@ -54,12 +57,27 @@ func (r *Reassembler) Add(e Entry) (line string, truncated, complete bool) {
 	return p.buf.String(), p.truncated, true
 }
 
+// Snapshot returns the pending partial lines without removing them, as
+// partial entries: feeding them to a new Reassembler restores its state (a
+// checkpoint taken while a line waits for its next piece).
+func (r *Reassembler) Snapshot() []Entry {
+	var out []Entry
+	for stream, p := range r.pending {
+		out = append(out, Entry{Stream: stream, Text: p.buf.String(), Partial: true, Truncated: p.truncated})
+	}
+	return out
+}
+
+// Pending reports whether a partial line waits for its next piece.
+func (r *Reassembler) Pending() bool { return len(r.pending) > 0 }
+
 // Flush returns the pending partial lines, for when the source ends (file
-// removed, container gone) before the runtime wrote the final piece.
+// removed, container gone) or the runtime never writes the final piece. The
+// entries are complete; Truncated says a cap cut them.
 func (r *Reassembler) Flush() []Entry {
 	var out []Entry
 	for stream, p := range r.pending {
-		out = append(out, Entry{Stream: stream, Text: p.buf.String()})
+		out = append(out, Entry{Stream: stream, Text: p.buf.String(), Truncated: p.truncated})
 		delete(r.pending, stream)
 	}
 	return out

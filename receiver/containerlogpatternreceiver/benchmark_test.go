@@ -79,7 +79,7 @@ func BenchmarkStream(b *testing.B) {
 		b.Run(f.name+"/receiver", func(b *testing.B) {
 			cfg := testConfig()
 			c := newCore(cfg, receivertest.NewNopSettings(metadata.Type))
-			s := c.streamFor("container://bench", "bench", f.format, func() containerid.Identity { return containerid.Identity{ContainerID: "bench"} })
+			s := c.streamFor("container://bench", "bench", f.format, "", func() containerid.Identity { return containerid.Identity{ContainerID: "bench"} })
 			now := time.Now()
 			b.ReportAllocs()
 			b.SetBytes(int64(len(blob)))

@@ -5,6 +5,7 @@ package containerlogpatternreceiver // import "github.com/otelcol-node/otelcol-n
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -35,6 +36,19 @@ const (
 	defaultMaxStreams            = 4096
 	defaultMaxContainerRoots     = 512
 	defaultMaxPendingLogRecords  = 10000
+	defaultMaxSeries             = 20000
+	defaultMaxPatternMemory      = 64 << 20
+
+	// Minimums reject values that validate as durations but cannot be
+	// meant: a bare number is read as nanoseconds, so `poll_interval: 1`
+	// would poll a billion times a second.
+	minCollectionInterval     = 100 * time.Millisecond
+	minPollInterval           = 10 * time.Millisecond
+	minMultilineFlushTimeout  = 10 * time.Millisecond
+	minPatternIdleTimeout     = time.Second
+	minRescanInterval         = 100 * time.Millisecond
+	minMaxPatternMemory       = 1 << 20
+	minMaxPatternMemoryString = "1048576 (1 MiB)"
 )
 
 // Config configures the container_log_pattern receiver.
@@ -75,6 +89,17 @@ type Config struct {
 	PatternIdleTimeout time.Duration `mapstructure:"pattern_idle_timeout"`
 	// MaxStreams caps the container x source streams tracked at once.
 	MaxStreams int `mapstructure:"max_streams"`
+	// MaxSeries caps the pattern series (owner x source x level x pattern)
+	// kept on the node. At the cap a new pattern of an owner holding more
+	// than its fair share (max_series / owners) is counted in its overflow
+	// bucket; otherwise the least recently used pattern of the owner with
+	// the most series is folded into that owner's overflow bucket to make
+	// room, so a noisy container cannot push out a quiet one's patterns.
+	MaxSeries int `mapstructure:"max_series"`
+	// MaxPatternMemory is the node-wide budget, in bytes, for the pattern
+	// miners' state (estimated). Over it, the miner of the stream that uses
+	// the most is emptied and capped at half its size.
+	MaxPatternMemory int `mapstructure:"max_pattern_memory"`
 	// MaxPendingLogRecords caps the log records buffered for the logs
 	// output between flushes; more are dropped and counted.
 	MaxPendingLogRecords int `mapstructure:"max_pending_log_records"`
@@ -133,22 +158,31 @@ type ContainerFilesConfig struct {
 }
 
 // Validate checks the configuration, naming the YAML key of each problem.
+// What it cannot see is checked at start: that the extension named by
+// 'storage' is configured (a receiver's config does not see the others).
 func (cfg *Config) Validate() error {
 	var errs []error
 	if cfg.StartAt != startAtEnd && cfg.StartAt != startAtBeginning {
 		errs = append(errs, fmt.Errorf("'start_at' must be %q or %q, got %q", startAtEnd, startAtBeginning, cfg.StartAt))
 	}
-	positiveDurations := []struct {
-		key string
-		d   time.Duration
+	minDurations := []struct {
+		key    string
+		d, min time.Duration
 	}{
-		{"poll_interval", cfg.PollInterval},
-		{"multiline_flush_timeout", cfg.MultilineFlushTimeout},
-		{"pattern_idle_timeout", cfg.PatternIdleTimeout},
+		{"collection_interval", cfg.CollectionInterval, minCollectionInterval},
+		{"poll_interval", cfg.PollInterval, minPollInterval},
+		{"multiline_flush_timeout", cfg.MultilineFlushTimeout, minMultilineFlushTimeout},
+		{"pattern_idle_timeout", cfg.PatternIdleTimeout, minPatternIdleTimeout},
 	}
-	for _, p := range positiveDurations {
-		if p.d <= 0 {
-			errs = append(errs, fmt.Errorf("'%s' must be positive", p.key))
+	if cfg.ContainerFiles.Enabled {
+		minDurations = append(minDurations, struct {
+			key    string
+			d, min time.Duration
+		}{"container_files.rescan_interval", cfg.ContainerFiles.RescanInterval, minRescanInterval})
+	}
+	for _, p := range minDurations {
+		if err := checkMinDuration(p.key, p.d, p.min); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	positiveInts := []struct {
@@ -161,6 +195,7 @@ func (cfg *Config) Validate() error {
 		{"max_patterns", cfg.MaxPatterns},
 		{"max_sample_length", cfg.MaxSampleLength},
 		{"max_streams", cfg.MaxStreams},
+		{"max_series", cfg.MaxSeries},
 		{"max_pending_log_records", cfg.MaxPendingLogRecords},
 	}
 	for _, p := range positiveInts {
@@ -168,11 +203,14 @@ func (cfg *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("'%s' must be positive", p.key))
 		}
 	}
-	if cfg.Docker.Enabled && cfg.Docker.ContainersDir == "" {
-		errs = append(errs, errors.New("'docker.containers_dir' must be set when the docker source is enabled"))
+	if cfg.MaxPatternMemory < minMaxPatternMemory {
+		errs = append(errs, fmt.Errorf("'max_pattern_memory' must be at least %s bytes, got %d", minMaxPatternMemoryString, cfg.MaxPatternMemory))
 	}
-	if cfg.CRI.Enabled && cfg.CRI.PodsDir == "" {
-		errs = append(errs, errors.New("'cri.pods_dir' must be set when the cri source is enabled"))
+	if cfg.Docker.Enabled {
+		errs = append(errs, checkGlobDir("docker.containers_dir", cfg.Docker.ContainersDir)...)
+	}
+	if cfg.CRI.Enabled {
+		errs = append(errs, checkGlobDir("cri.pods_dir", cfg.CRI.PodsDir)...)
 	}
 	if cfg.Journald.Enabled {
 		if cfg.Journald.JournalctlPath == "" {
@@ -189,10 +227,9 @@ func (cfg *Config) Validate() error {
 		for _, p := range cfg.ContainerFiles.Include {
 			if len(p) == 0 || p[0] != '/' {
 				errs = append(errs, fmt.Errorf("'container_files.include' pattern %q must be an absolute path inside the container", p))
+			} else if _, err := filepath.Match(p, ""); err != nil {
+				errs = append(errs, fmt.Errorf("'container_files.include' pattern %q is not a valid glob: %w", p, err))
 			}
-		}
-		if cfg.ContainerFiles.RescanInterval <= 0 {
-			errs = append(errs, errors.New("'container_files.rescan_interval' must be positive"))
 		}
 		if cfg.ContainerFiles.MaxContainers <= 0 {
 			errs = append(errs, errors.New("'container_files.max_containers' must be positive"))
@@ -202,4 +239,27 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, errors.New("at least one of 'docker', 'cri', 'journald', 'container_files' must be enabled"))
 	}
 	return errors.Join(errs...)
+}
+
+// checkMinDuration rejects a duration under its minimum. The message says
+// that a number without a unit is nanoseconds: that is how such values get
+// in.
+func checkMinDuration(key string, d, minimum time.Duration) error {
+	if d >= minimum {
+		return nil
+	}
+	return fmt.Errorf("'%s' must be at least %s, got %s (a number without a unit is read as nanoseconds: write e.g. %s)", key, minimum, d, 20*minimum)
+}
+
+// checkGlobDir checks a directory that the log files are found under with
+// glob patterns: it must be set and, since glob metacharacters in it are
+// interpreted, form a valid pattern.
+func checkGlobDir(key, dir string) []error {
+	if dir == "" {
+		return []error{fmt.Errorf("'%s' must be set when its source is enabled", key)}
+	}
+	if _, err := filepath.Match(dir, ""); err != nil {
+		return []error{fmt.Errorf("'%s' %q is not a valid path pattern (escape glob characters such as '[' with '\\'): %w", key, dir, err)}
+	}
+	return nil
 }

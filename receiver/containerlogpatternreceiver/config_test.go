@@ -3,6 +3,7 @@
 package containerlogpatternreceiver
 
 import (
+	"context"
 	"path/filepath"
 	"testing"
 	"time"
@@ -10,8 +11,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/otelcol-node/otelcol-node/receiver/containerlogpatternreceiver/internal/metadata"
 )
@@ -68,6 +72,14 @@ func TestInvalidConfig(t *testing.T) {
 		{"invalid_journald.yaml", "'journald.directory' and 'journald.namespace' are mutually exclusive"},
 		{"invalid_include.yaml", `'container_files.include' pattern "var/log/*.log" must be an absolute path inside the container`},
 		{"invalid_no_source.yaml", "at least one of 'docker', 'cri', 'journald', 'container_files' must be enabled"},
+		{"invalid_poll_interval.yaml", "'poll_interval' must be at least 10ms, got 1ns (a number without a unit is read as nanoseconds"},
+		{"invalid_collection_interval.yaml", "'collection_interval' must be at least 100ms, got 1ns"},
+		{"invalid_multiline_flush_timeout.yaml", "'multiline_flush_timeout' must be at least 10ms, got 5ns"},
+		{"invalid_pods_dir_glob.yaml", `'cri.pods_dir' "/var/log/[pods" is not a valid path pattern`},
+		{"invalid_containers_dir_glob.yaml", `'docker.containers_dir' "/var/lib/docker/containers\\" is not a valid path pattern`},
+		{"invalid_include_glob.yaml", `'container_files.include' pattern "/var/log/[a-.log" is not a valid glob`},
+		{"invalid_budget.yaml", "'max_pattern_memory' must be at least 1048576 (1 MiB) bytes, got 1000"},
+		{"invalid_budget.yaml", "'max_series' must be positive"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -80,4 +92,37 @@ func TestInvalidConfig(t *testing.T) {
 			assert.ErrorContains(t, confmap.Validate(cfg), tt.want)
 		})
 	}
+}
+
+// TestInvalidConfigNamesComponent validates the receiver's config the way
+// the collector does, inside its 'receivers' section: the message names the
+// component, the key and the minimum.
+func TestInvalidConfigNamesComponent(t *testing.T) {
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "invalid_poll_interval.yaml"))
+	require.NoError(t, err)
+	cfg := NewFactory().CreateDefaultConfig()
+	sub, err := cm.Sub(metadata.Type.String())
+	require.NoError(t, err)
+	require.NoError(t, sub.Unmarshal(cfg))
+	collectorConfig := struct {
+		Receivers map[component.ID]component.Config `mapstructure:"receivers"`
+	}{Receivers: map[component.ID]component.Config{component.NewID(metadata.Type): cfg}}
+	assert.ErrorContains(t, confmap.Validate(&collectorConfig),
+		"receivers::container_log_pattern: 'poll_interval' must be at least 10ms, got 1ns")
+}
+
+// TestStorageNotConfigured names the 'storage' key when the extension it
+// names is not running: Validate cannot see other components.
+func TestStorageNotConfigured(t *testing.T) {
+	cfg := testConfig()
+	cfg.Docker.Enabled = true
+	cfg.Docker.ContainersDir = t.TempDir()
+	storageID := component.MustNewID("file_storage")
+	cfg.StorageID = &storageID
+	require.NoError(t, cfg.Validate())
+	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, new(consumertest.MetricsSink))
+	require.NoError(t, err)
+	err = r.Start(context.Background(), componenttest.NewNopHost())
+	assert.ErrorContains(t, err, `'storage': extension "file_storage" is not running: configure it under 'extensions' and list it in 'service::extensions'`)
+	require.NoError(t, r.Shutdown(context.Background()))
 }

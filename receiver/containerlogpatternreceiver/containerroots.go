@@ -15,7 +15,6 @@ import (
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/stanza/fileconsumer"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/stanza/fileconsumer/attrs"
-	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/stanza/operator"
 
 	"github.com/otelcol-node/otelcol-node/internal/containerid"
 )
@@ -149,8 +148,9 @@ func (cr *containerRoots) follow(id string, pid int, ident containerid.Identity,
 		path, _ := attributes[attrs.LogFilePath].(string)
 		// A rotated copy counts under the file it was rotated from.
 		source := strings.TrimSuffix(strings.TrimPrefix(path, f.prefix), rotatedSuffix)
-		s := cr.c.streamFor("container://"+id, source, formatPlain, func() containerid.Identity { return f.id })
+		s := cr.c.streamFor("container://"+id, source, formatPlain, checkpointScope(id), func() containerid.Identity { return f.id })
 		if s == nil {
+			cr.c.dropLines(len(tokens))
 			return nil
 		}
 		now := time.Now()
@@ -163,7 +163,8 @@ func (cr *containerRoots) follow(id string, pid int, ident containerid.Identity,
 	if err != nil {
 		return err
 	}
-	if err := m.Start(operator.NewScopedPersister(checkpointScope(id), cr.c.checkpoints)); err != nil {
+	cr.c.restorePending(context.Background(), checkpointScope(id))
+	if err := m.Start(cr.c.tailerPersister(checkpointScope(id))); err != nil {
 		return err
 	}
 	f.manager = m

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -36,14 +37,16 @@ const (
 // core is the receiver's running state, shared by its metrics and logs
 // outputs: the sources, the streams they feed and the aggregate.
 type core struct {
-	cfg   *Config
-	set   receiver.Settings
-	agg   *aggregate
-	stats selfStats
-	logs  *logsOutput // nil unless the logs output is in a pipeline
+	cfg    *Config
+	set    receiver.Settings
+	agg    *aggregate
+	budget minerBudget
+	stats  selfStats
+	logs   *logsOutput // nil unless the logs output is in a pipeline
 
 	streamsMu sync.Mutex
 	streams   map[streamKey]*stream
+	nStreams  atomic.Int64 // len(streams), read without streamsMu
 
 	checkpoints operator.Persister
 	storage     storage.Client // nil without a storage extension
@@ -65,7 +68,8 @@ func newCore(cfg *Config, set receiver.Settings) *core {
 	return &core{
 		cfg:     cfg,
 		set:     set,
-		agg:     newAggregate(cfg.MaxPatterns, cfg.MaxSampleLength, cfg.PatternIdleTimeout),
+		agg:     newAggregate(cfg.MaxPatterns, cfg.MaxSeries, cfg.MaxSampleLength, cfg.PatternIdleTimeout),
+		budget:  minerBudget{limit: int64(cfg.MaxPatternMemory)},
 		streams: make(map[streamKey]*stream),
 	}
 }
@@ -95,7 +99,8 @@ func (c *core) start(ctx context.Context, host component.Host) error {
 		if err != nil {
 			return c.abort(fmt.Errorf("building runtime log tailer: %w", err))
 		}
-		if err := m.Start(operator.NewScopedPersister("runtime", c.checkpoints)); err != nil {
+		c.restorePending(ctx, runtimeScope)
+		if err := m.Start(c.tailerPersister(runtimeScope)); err != nil {
 			return c.abort(fmt.Errorf("starting runtime log tailer: %w", err))
 		}
 		c.runtime = m
@@ -141,15 +146,21 @@ func (c *core) shutdown(ctx context.Context) error {
 	if c.roots != nil {
 		c.roots.stopAll()
 	}
+	// With a storage extension the tailers saved their streams' uncounted
+	// lines with their offsets on Stop: the next run counts them. Counting
+	// them here too would count them twice, and a count made after the
+	// last scrape is never seen anyway.
 	now := time.Now()
 	for _, s := range c.allStreams() {
-		s.flushAll(now)
+		if c.storage == nil || s.scope == "" {
+			s.flushAll(now)
+		}
 	}
 	if c.logs != nil {
 		c.logs.ship(ctx)
 	}
 	if c.journald != nil {
-		c.journald.saveCursor(ctx)
+		c.journald.saveCursor(ctx, c.journald.currentCursor())
 	}
 	if c.docker != nil {
 		c.docker.Close()
@@ -175,16 +186,24 @@ func (c *core) maintain(ctx context.Context) {
 			for _, s := range c.allStreams() {
 				s.flushIdle(now, c.cfg.MultilineFlushTimeout)
 			}
+			// The cursor is taken before the records are shipped: an entry
+			// read in between is then read again after a crash rather
+			// than lost.
+			var cursor string
+			if c.journald != nil {
+				cursor = c.journald.currentCursor()
+			}
 			if c.logs != nil {
 				c.logs.ship(ctx)
 			}
 			if c.journald != nil {
-				c.journald.saveCursor(ctx)
+				c.journald.saveCursor(ctx, cursor)
 			}
 			if now.Sub(lastExpiry) >= min(expiryInterval, c.cfg.PatternIdleTimeout) {
 				lastExpiry = now
 				c.expire(now)
 			}
+			c.enforceBudget()
 		}
 	}
 }
@@ -201,11 +220,13 @@ func (c *core) expire(now time.Time) {
 		if now.Sub(last) > c.cfg.PatternIdleTimeout {
 			idle = append(idle, s)
 			delete(c.streams, k)
+			c.nStreams.Add(-1)
 		}
 	}
 	c.streamsMu.Unlock()
 	for _, s := range idle {
 		s.flushAll(now)
+		s.releaseMiner()
 	}
 	c.agg.expire(now)
 }
@@ -220,10 +241,18 @@ func (c *core) allStreams() []*stream {
 	return out
 }
 
+// dropLines counts n lines read and dropped because max_streams was reached.
+func (c *core) dropLines(n int) {
+	c.stats.linesRead.Add(int64(n))
+	c.stats.linesDropped.Add(int64(n))
+}
+
 // streamFor returns the stream of owner x source, creating it with
-// identity() when new. It returns nil when max_streams is reached; the
-// caller drops the line and it is counted.
-func (c *core) streamFor(owner, source string, format lineFormat, identity func() containerid.Identity) *stream {
+// identity() when new. scope names the checkpoint scope of the files the
+// stream is read from ("" for journald), whose checkpoints carry the
+// stream's pending lines. It returns nil when max_streams is reached; the
+// caller drops its lines and counts them with dropLines.
+func (c *core) streamFor(owner, source string, format lineFormat, scope string, identity func() containerid.Identity) *stream {
 	key := streamKey{owner: owner, source: source}
 	c.streamsMu.Lock()
 	s := c.streams[key]
@@ -233,21 +262,14 @@ func (c *core) streamFor(owner, source string, format lineFormat, identity func(
 		return s
 	}
 	if full {
-		c.stats.linesDropped.Add(1)
 		return nil
 	}
 	// Resolve the identity outside the lock: it may ask the Docker engine.
 	id := identity()
-	minerCfg := patternminer.DefaultConfig()
-	minerCfg.MaxMessageBytes = c.cfg.MaxMessageBytes
-	// A stream counts at most max_patterns per level; clusters beyond a few
-	// times that only cost memory, multiplied by every stream on the node.
-	minerCfg.MaxPatterns = min(minerCfg.MaxPatterns, minerClustersPerPattern*numLevels*c.cfg.MaxPatterns)
-	miner, err := patternminer.New(minerCfg)
+	miner, err := patternminer.New(c.minerConfig())
 	if err != nil {
-		// Unreachable with a validated Config (max_message_bytes > 0); drop
-		// and count rather than crash the collector.
-		c.stats.linesDropped.Add(1)
+		// Unreachable with a validated Config (max_message_bytes > 0); the
+		// caller drops and counts rather than crash the collector.
 		return nil
 	}
 	s = &stream{
@@ -255,6 +277,7 @@ func (c *core) streamFor(owner, source string, format lineFormat, identity func(
 		id:         id,
 		source:     source,
 		format:     format,
+		scope:      scope,
 		core:       c,
 		groupers:   make(map[string]*pendingGroup, 2),
 		miner:      miner,
@@ -269,9 +292,19 @@ func (c *core) streamFor(owner, source string, format lineFormat, identity func(
 		return existing
 	}
 	if len(c.streams) >= c.cfg.MaxStreams {
-		c.stats.linesDropped.Add(1)
 		return nil
 	}
 	c.streams[key] = s
+	c.nStreams.Add(1)
 	return s
+}
+
+// minerConfig is the configuration of a stream's pattern miner.
+func (c *core) minerConfig() patternminer.Config {
+	cfg := patternminer.DefaultConfig()
+	cfg.MaxMessageBytes = c.cfg.MaxMessageBytes
+	// A stream counts at most max_patterns per level; clusters beyond a few
+	// times that only cost memory, multiplied by every stream on the node.
+	cfg.MaxPatterns = min(cfg.MaxPatterns, minerClustersPerPattern*numLevels*c.cfg.MaxPatterns)
+	return cfg
 }

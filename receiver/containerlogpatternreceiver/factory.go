@@ -5,6 +5,7 @@ package containerlogpatternreceiver // import "github.com/otelcol-node/otelcol-n
 import (
 	"context"
 	"sync"
+	"time"
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
@@ -28,9 +29,16 @@ func NewFactory() receiver.Factory {
 	)
 }
 
+// defaultCollectionInterval is how often counts are emitted, and so how stale
+// the Prometheus exporter's /metrics can be; scraperhelper's own 1-minute
+// default left finished workloads uncounted for up to a minute (issue 9).
+const defaultCollectionInterval = 15 * time.Second
+
 func createDefaultConfig() component.Config {
+	cc := scraperhelper.NewDefaultControllerConfig()
+	cc.CollectionInterval = defaultCollectionInterval
 	return &Config{
-		ControllerConfig:     scraperhelper.NewDefaultControllerConfig(),
+		ControllerConfig:     cc,
 		MetricsBuilderConfig: metadata.DefaultMetricsBuilderConfig(),
 		Docker: DockerConfig{
 			Enabled:       true,
@@ -63,6 +71,8 @@ func createDefaultConfig() component.Config {
 		MaxSampleLength:       defaultMaxSampleLength,
 		PatternIdleTimeout:    defaultPatternIdleTimeout,
 		MaxStreams:            defaultMaxStreams,
+		MaxSeries:             defaultMaxSeries,
+		MaxPatternMemory:      defaultMaxPatternMemory,
 		MaxPendingLogRecords:  defaultMaxPendingLogRecords,
 	}
 }

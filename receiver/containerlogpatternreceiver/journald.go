@@ -144,9 +144,10 @@ func (j *journaldSource) read(r io.Reader) error {
 			if !skipping {
 				line = append(line, chunk...)
 				if len(line) > maxLine {
+					// Dropped whole: a cut JSON object cannot be decoded.
 					skipping = true
 					line = line[:0]
-					j.c.stats.linesTruncated.Add(1)
+					j.c.stats.linesRead.Add(1)
 					j.c.stats.decodeErrors.Add(1)
 				}
 			}
@@ -167,6 +168,7 @@ func (j *journaldSource) read(r io.Reader) error {
 func (j *journaldSource) handle(line []byte) {
 	e, err := logsource.DecodeJournalJSON(line)
 	if err != nil {
+		j.c.stats.linesRead.Add(1)
 		j.c.stats.decodeErrors.Add(1)
 		return
 	}
@@ -174,8 +176,9 @@ func (j *journaldSource) handle(line []byte) {
 	j.cursor = e.Cursor
 	j.mu.Unlock()
 	owner, identity := journalOwner(e)
-	s := j.c.streamFor(owner, sourceJournald, formatPlain, func() containerid.Identity { return identity })
+	s := j.c.streamFor(owner, sourceJournald, formatPlain, "", func() containerid.Identity { return identity })
 	if s == nil {
+		j.c.dropLines(1)
 		return
 	}
 	s.addMessage(e.Message, e.Priority, time.Now())
@@ -211,10 +214,17 @@ func (j *journaldSource) loadCursor(ctx context.Context) {
 	j.mu.Unlock()
 }
 
-// saveCursor stores the cursor of the last counted entry when it moved.
-func (j *journaldSource) saveCursor(ctx context.Context) {
+// currentCursor is the cursor of the last entry counted.
+func (j *journaldSource) currentCursor() string {
 	j.mu.Lock()
-	cursor, saved := j.cursor, j.savedCurs
+	defer j.mu.Unlock()
+	return j.cursor
+}
+
+// saveCursor stores cursor when it moved.
+func (j *journaldSource) saveCursor(ctx context.Context, cursor string) {
+	j.mu.Lock()
+	saved := j.savedCurs
 	j.mu.Unlock()
 	if cursor == saved {
 		return

@@ -44,22 +44,32 @@ func (p *memoryPersister) Delete(_ context.Context, key string) error {
 	return nil
 }
 
-func (p *memoryPersister) Batch(ctx context.Context, ops ...*storage.Operation) error {
+// Batch applies ops at once, as a storage extension's transaction does.
+func (p *memoryPersister) Batch(_ context.Context, ops ...*storage.Operation) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	for _, op := range ops {
-		var err error
 		switch op.Type {
 		case storage.Get:
-			op.Value, err = p.Get(ctx, op.Key)
+			op.Value = p.m[op.Key]
 		case storage.Set:
-			err = p.Set(ctx, op.Key, op.Value)
+			p.m[op.Key] = append([]byte(nil), op.Value...)
 		case storage.Delete:
-			err = p.Delete(ctx, op.Key)
-		}
-		if err != nil {
-			return err
+			delete(p.m, op.Key)
 		}
 	}
 	return nil
+}
+
+// clone copies the stored data, as a crash leaves it on disk.
+func (p *memoryPersister) clone() *memoryPersister {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c := newMemoryPersister()
+	for k, v := range p.m {
+		c.m[k] = append([]byte(nil), v...)
+	}
+	return c
 }
 
 // deletePrefix forgets the checkpoints of a container that is gone.
@@ -74,14 +84,18 @@ func (p *memoryPersister) deletePrefix(prefix string) {
 }
 
 // storageClient returns the client of the configured storage extension.
+// Config.Validate cannot check that the extension exists: a component's
+// config is validated alone, and the collector checks only the references of
+// 'service::pipelines' and 'service::extensions'. So the check is here, and
+// the message names the key to fix.
 func storageClient(ctx context.Context, host component.Host, storageID *component.ID, id component.ID) (storage.Client, error) {
 	ext, ok := host.GetExtensions()[*storageID]
 	if !ok {
-		return nil, fmt.Errorf("storage extension %q not found", storageID)
+		return nil, fmt.Errorf("'storage': extension %q is not running: configure it under 'extensions' and list it in 'service::extensions'", storageID)
 	}
 	se, ok := ext.(storage.Extension)
 	if !ok {
-		return nil, fmt.Errorf("extension %q is not a storage extension", storageID)
+		return nil, fmt.Errorf("'storage': extension %q is not a storage extension (use e.g. file_storage)", storageID)
 	}
 	return se.GetClient(ctx, component.KindReceiver, id, "")
 }

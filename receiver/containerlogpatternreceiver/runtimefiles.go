@@ -75,11 +75,18 @@ func (c *core) newRuntimeManager() (*fileconsumer.Manager, error) {
 }
 
 // emitRuntime receives lines of a runtime log file from fileconsumer, which
-// calls it concurrently for different files.
+// calls it concurrently for different files. Lines that cannot be attributed
+// or that find no room under max_streams are counted one by one.
 func (c *core) emitRuntime(_ context.Context, tokens [][]byte, attributes map[string]any, _ int64, _ []int64) error {
 	path, _ := attributes[attrs.LogFilePath].(string)
-	s := c.runtimeStream(path)
+	s, attributed := c.runtimeStream(path)
 	if s == nil {
+		if attributed {
+			c.dropLines(len(tokens))
+		} else {
+			c.stats.linesRead.Add(int64(len(tokens)))
+			c.stats.decodeErrors.Add(int64(len(tokens)))
+		}
 		return nil
 	}
 	now := time.Now()
@@ -90,25 +97,27 @@ func (c *core) emitRuntime(_ context.Context, tokens [][]byte, attributes map[st
 }
 
 // runtimeStream maps a runtime log path to its container's stream.
-func (c *core) runtimeStream(path string) *stream {
+// attributed is false for a path that names no container (a CRI file outside
+// the <namespace>_<pod>_<uid>/<container>/ layout); s is nil and attributed
+// true when max_streams is reached.
+func (c *core) runtimeStream(path string) (s *stream, attributed bool) {
 	base := strings.TrimSuffix(path, rotatedSuffix)
 	if c.cfg.Docker.Enabled && strings.HasSuffix(base, dockerLogSuffix) && isUnder(path, c.cfg.Docker.ContainersDir) {
 		id := filepath.Base(filepath.Dir(path))
-		return c.streamFor("container://"+id, sourceStdio, formatDockerJSON, func() containerid.Identity {
+		return c.streamFor("container://"+id, sourceStdio, formatDockerJSON, runtimeScope, func() containerid.Identity {
 			return c.dockerIdentity(id)
-		})
+		}), true
 	}
 	if c.cfg.CRI.Enabled && isUnder(path, c.cfg.CRI.PodsDir) {
 		ns, pod, uid, container, err := containerid.ParsePodLogPath(base)
 		if err != nil {
-			c.stats.decodeErrors.Add(1)
-			return nil
+			return nil, false
 		}
-		return c.streamFor("pod://"+uid+"/"+container, sourceStdio, formatCRI, func() containerid.Identity {
+		return c.streamFor("pod://"+uid+"/"+container, sourceStdio, formatCRI, runtimeScope, func() containerid.Identity {
 			return containerid.Identity{PodUID: uid, PodName: pod, PodNamespace: ns, K8sContainerName: container}
-		})
+		}), true
 	}
-	return nil
+	return nil, false
 }
 
 // dockerIdentity names a Docker container through the engine API, when it

@@ -27,8 +27,7 @@ func newMetricsScraper(c *core, set receiver.Settings) *metricsScraper {
 func (s *metricsScraper) scrape(context.Context) (pmetric.Metrics, error) {
 	now := pcommon.NewTimestampFromTime(time.Now())
 	s.core.agg.emit(s.mb, now)
-	dropped, expired := s.core.agg.stats()
-	s.core.stats.record(s.mb, now, dropped, expired)
+	s.core.stats.record(s.mb, now, s.core.agg.stats(), &s.core.budget)
 	// The receiver's own counters describe the node, not a container.
 	s.mb.EmitForResource()
 	return s.mb.Emit(), nil

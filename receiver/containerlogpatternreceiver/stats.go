@@ -19,17 +19,26 @@ type selfStats struct {
 	decodeErrors   atomic.Int64
 	invalidUTF8    atomic.Int64
 	binaryLines    atomic.Int64
-	logsDropped    atomic.Int64
+	// incompleteLines are partial runtime lines whose final piece never
+	// came; they are counted as a message when they time out.
+	incompleteLines atomic.Int64
+	logsDropped     atomic.Int64
 }
 
-func (s *selfStats) record(mb *metadata.MetricsBuilder, now pcommon.Timestamp, patternsDropped, patternsExpired int64) {
+func (s *selfStats) record(mb *metadata.MetricsBuilder, now pcommon.Timestamp, agg aggregateStats, budget *minerBudget) {
 	mb.RecordOtelcolNodeContainerLogPatternLinesReadDataPoint(now, s.linesRead.Load())
 	mb.RecordOtelcolNodeContainerLogPatternLinesTruncatedDataPoint(now, s.linesTruncated.Load())
 	mb.RecordOtelcolNodeContainerLogPatternLinesDroppedDataPoint(now, s.linesDropped.Load())
 	mb.RecordOtelcolNodeContainerLogPatternLinesInvalidDataPoint(now, s.decodeErrors.Load(), metadata.AttributeReasonDecodeError)
 	mb.RecordOtelcolNodeContainerLogPatternLinesInvalidDataPoint(now, s.invalidUTF8.Load(), metadata.AttributeReasonInvalidUtf8)
 	mb.RecordOtelcolNodeContainerLogPatternLinesInvalidDataPoint(now, s.binaryLines.Load(), metadata.AttributeReasonBinary)
+	mb.RecordOtelcolNodeContainerLogPatternLinesInvalidDataPoint(now, s.incompleteLines.Load(), metadata.AttributeReasonIncomplete)
 	mb.RecordOtelcolNodeContainerLogPatternLogRecordsDroppedDataPoint(now, s.logsDropped.Load())
-	mb.RecordOtelcolNodeContainerLogPatternPatternsDroppedDataPoint(now, patternsDropped)
-	mb.RecordOtelcolNodeContainerLogPatternPatternsExpiredDataPoint(now, patternsExpired)
+	mb.RecordOtelcolNodeContainerLogPatternPatternsDroppedDataPoint(now, agg.droppedByPatterns, metadata.AttributeCapMaxPatterns)
+	mb.RecordOtelcolNodeContainerLogPatternPatternsDroppedDataPoint(now, agg.droppedBySeries, metadata.AttributeCapMaxSeries)
+	mb.RecordOtelcolNodeContainerLogPatternPatternsEvictedDataPoint(now, agg.evicted)
+	mb.RecordOtelcolNodeContainerLogPatternPatternsExpiredDataPoint(now, agg.expired)
+	mb.RecordOtelcolNodeContainerLogPatternPatternSeriesDataPoint(now, int64(agg.series))
+	mb.RecordOtelcolNodeContainerLogPatternPatternMemoryDataPoint(now, budget.used.Load())
+	mb.RecordOtelcolNodeContainerLogPatternPatternMemoryResetsDataPoint(now, budget.resets.Load())
 }

@@ -40,6 +40,7 @@ type stream struct {
 	id       containerid.Identity
 	source   string
 	format   lineFormat
+	scope    string // checkpoint scope of its files, "" if none
 	core     *core
 
 	mu          sync.Mutex
@@ -47,30 +48,41 @@ type stream struct {
 	groupers    map[string]*pendingGroup // by std stream; "" for plain files
 	miner       *patternminer.Miner
 	lastActive  time.Time
+	// minerBytes estimates the miner's memory (see minerBudget);
+	// minerCreated and minerEvicted are its Stats when last accounted.
+	minerBytes                 int64
+	minerCreated, minerEvicted uint64
+	// lastRuntimeLine is when the last runtime entry arrived: a partial
+	// line waits for its next piece at most multiline_flush_timeout.
+	lastRuntimeLine time.Time
 }
 
 type pendingGroup struct {
 	grouper  *logsource.Grouper
 	lastLine time.Time
+	cut      bool // a line of the pending message was truncated
 }
 
-// addLine decodes one raw line of the stream's format and feeds it on.
+// addLine decodes one raw line of the stream's format and feeds it on. A
+// line is counted as truncated at most once, however many caps cut it.
 func (s *stream) addLine(line []byte, now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lastActive = now
 	st := &s.core.stats
 	st.linesRead.Add(1)
-	if len(line) >= s.core.cfg.MaxLogSize {
-		// fileconsumer cut the line at max_log_size and skipped the rest.
-		st.linesTruncated.Add(1)
-	}
+	// fileconsumer cut the line at max_log_size and skipped the rest.
+	cut := len(line) >= s.core.cfg.MaxLogSize
 	switch s.format {
 	case formatDockerJSON, formatCRI:
 		var e logsource.Entry
 		var err error
 		if s.format == formatDockerJSON {
 			e, err = logsource.DecodeDockerJSON(line)
+			if err != nil && cut {
+				// The cut took the end of the JSON: keep the text up to it.
+				e, err = logsource.DecodeDockerJSONCut(line)
+			}
 		} else {
 			e, err = logsource.DecodeCRI(line)
 		}
@@ -78,29 +90,46 @@ func (s *stream) addLine(line []byte, now time.Time) {
 			st.decodeErrors.Add(1)
 			return
 		}
-		text, truncated, complete := s.reassembler.Add(e)
-		if truncated {
-			st.linesTruncated.Add(1)
+		if e.InvalidUTF8 {
+			st.invalidUTF8.Add(1)
 		}
+		e.Truncated = e.Truncated || cut
+		s.lastRuntimeLine = now
+		text, truncated, complete := s.reassembler.Add(e)
 		if complete {
-			s.group(e.Stream, text, now)
+			s.group(e.Stream, text, truncated, now)
 		}
 	default:
-		s.group("", string(line), now)
+		text := string(line)
+		if len(text) > s.core.cfg.MaxMessageBytes {
+			text = logsource.CutUTF8(text, s.core.cfg.MaxMessageBytes)
+			cut = true
+		}
+		s.group("", text, cut, now)
 	}
 }
 
-// group runs a complete line through the multiline grouper of its std stream.
-func (s *stream) group(std, text string, now time.Time) {
+// group runs a complete line through the multiline grouper of its std
+// stream; cut says the line was truncated, so its message is counted as
+// truncated once.
+func (s *stream) group(std, text string, cut bool, now time.Time) {
 	g := s.groupers[std]
 	if g == nil {
 		g = &pendingGroup{grouper: logsource.NewGrouper(s.core.cfg.MaxMessageLines, s.core.cfg.MaxMessageBytes)}
 		s.groupers[std] = g
 	}
 	g.lastLine = now
-	if m, ok := g.grouper.Add(text); ok {
-		s.finish(m, -1, now)
+	if !g.grouper.Pending() {
+		g.cut = false
 	}
+	m, ok := g.grouper.Add(text)
+	if !ok {
+		g.cut = g.cut || cut
+		return
+	}
+	prevCut := g.cut
+	g.cut = cut
+	s.finish(m, prevCut, -1, now)
 }
 
 // addMessage feeds a message that is already complete (a journald entry).
@@ -114,19 +143,26 @@ func (s *stream) addMessage(text string, priority int, now time.Time) {
 		text = logsource.CutUTF8(text, s.core.cfg.MaxMessageBytes)
 		truncated = true
 	}
-	s.finish(logsource.Message{Text: text, Truncated: truncated}, priority, now)
+	s.finish(logsource.Message{Text: text, Truncated: truncated}, false, priority, now)
 }
 
 // flushIdle completes the messages that waited longer than the multiline
-// timeout for continuation lines.
+// timeout for continuation lines, and the partial runtime lines whose next
+// piece did not come within that time (counted as incomplete: the runtime
+// never finished them, and holding them until the stream expires would keep
+// them uncounted for up to pattern_idle_timeout).
 func (s *stream) flushIdle(now time.Time, timeout time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.reassembler != nil && s.reassembler.Pending() && now.Sub(s.lastRuntimeLine) >= timeout {
+		for _, e := range s.reassembler.Flush() {
+			s.core.stats.incompleteLines.Add(1)
+			s.group(e.Stream, e.Text, e.Truncated, now)
+		}
+	}
 	for _, g := range s.groupers {
 		if g.grouper.Pending() && now.Sub(g.lastLine) >= timeout {
-			if m, ok := g.grouper.Flush(); ok {
-				s.finish(m, -1, now)
-			}
+			s.flushGroup(g, now)
 		}
 	}
 }
@@ -138,21 +174,28 @@ func (s *stream) flushAll(now time.Time) {
 	defer s.mu.Unlock()
 	if s.reassembler != nil {
 		for _, e := range s.reassembler.Flush() {
-			s.group(e.Stream, e.Text, now)
+			s.core.stats.incompleteLines.Add(1)
+			s.group(e.Stream, e.Text, e.Truncated, now)
 		}
 	}
 	for _, g := range s.groupers {
-		if m, ok := g.grouper.Flush(); ok {
-			s.finish(m, -1, now)
-		}
+		s.flushGroup(g, now)
 	}
 }
 
-// finish counts one complete message. priority is the source's own syslog
-// priority, or -1.
-func (s *stream) finish(m logsource.Message, priority int, now time.Time) {
+func (s *stream) flushGroup(g *pendingGroup, now time.Time) {
+	if m, ok := g.grouper.Flush(); ok {
+		cut := g.cut
+		g.cut = false
+		s.finish(m, cut, -1, now)
+	}
+}
+
+// finish counts one complete message. cut says a line of it was truncated
+// before grouping; priority is the source's own syslog priority, or -1.
+func (s *stream) finish(m logsource.Message, cut bool, priority int, now time.Time) {
 	st := &s.core.stats
-	if m.Truncated {
+	if m.Truncated || cut {
 		st.linesTruncated.Add(1)
 	}
 	text := m.Text
@@ -173,6 +216,7 @@ func (s *stream) finish(m logsource.Message, priority int, now time.Time) {
 		level = loglevel.FromSyslogPriority(priority)
 	}
 	p := s.miner.Add(text)
+	s.accountMiner(p)
 	s.core.agg.count(s.ownerKey, s.id, s.source, level, p.Hash, text, now)
 	if s.core.logs != nil {
 		s.core.logs.add(s.ownerKey, s.id, s.source, level, p.Hash, text, now)

@@ -188,13 +188,121 @@ func (ms *OtelcolNodeContainerLogPatternLogRecordsDroppedMetricConfig) Unmarshal
 	return nil
 }
 
-// OtelcolNodeContainerLogPatternPatternsDroppedMetricConfig provides config for the otelcol_node.container_log_pattern.patterns_dropped metric.
-type OtelcolNodeContainerLogPatternPatternsDroppedMetricConfig struct {
+// OtelcolNodeContainerLogPatternPatternMemoryMetricConfig provides config for the otelcol_node.container_log_pattern.pattern_memory metric.
+type OtelcolNodeContainerLogPatternPatternMemoryMetricConfig struct {
 	Enabled          bool `mapstructure:"enabled"`
 	enabledSetByUser bool
 }
 
+func (ms *OtelcolNodeContainerLogPatternPatternMemoryMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// OtelcolNodeContainerLogPatternPatternMemoryResetsMetricConfig provides config for the otelcol_node.container_log_pattern.pattern_memory_resets metric.
+type OtelcolNodeContainerLogPatternPatternMemoryResetsMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *OtelcolNodeContainerLogPatternPatternMemoryResetsMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// OtelcolNodeContainerLogPatternPatternSeriesMetricConfig provides config for the otelcol_node.container_log_pattern.pattern_series metric.
+type OtelcolNodeContainerLogPatternPatternSeriesMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *OtelcolNodeContainerLogPatternPatternSeriesMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+// OtelcolNodeContainerLogPatternPatternsDroppedMetricAttributeKey specifies the key of an attribute for the otelcol_node.container_log_pattern.patterns_dropped metric.
+type OtelcolNodeContainerLogPatternPatternsDroppedMetricAttributeKey string
+
+const (
+	OtelcolNodeContainerLogPatternPatternsDroppedMetricAttributeKeyCap OtelcolNodeContainerLogPatternPatternsDroppedMetricAttributeKey = "cap"
+)
+
+// OtelcolNodeContainerLogPatternPatternsDroppedMetricConfig provides config for the otelcol_node.container_log_pattern.patterns_dropped metric.
+type OtelcolNodeContainerLogPatternPatternsDroppedMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+
+	AggregationStrategy string                                                            `mapstructure:"aggregation_strategy"`
+	EnabledAttributes   []OtelcolNodeContainerLogPatternPatternsDroppedMetricAttributeKey `mapstructure:"attributes"`
+}
+
 func (ms *OtelcolNodeContainerLogPatternPatternsDroppedMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+func (ms *OtelcolNodeContainerLogPatternPatternsDroppedMetricConfig) Validate() error {
+	for _, val := range ms.EnabledAttributes {
+		switch val {
+		case OtelcolNodeContainerLogPatternPatternsDroppedMetricAttributeKeyCap:
+		default:
+			return fmt.Errorf("metric otelcol_node.container_log_pattern.patterns_dropped doesn't have an attribute %v, valid attributes: [cap]", val)
+		}
+	}
+
+	switch ms.AggregationStrategy {
+	case AggregationStrategySum, AggregationStrategyAvg, AggregationStrategyMin, AggregationStrategyMax:
+	default:
+		return fmt.Errorf("invalid aggregation strategy %q, valid strategies: [%s, %s, %s, %s]", ms.AggregationStrategy, AggregationStrategySum, AggregationStrategyAvg, AggregationStrategyMin, AggregationStrategyMax)
+	}
+
+	return nil
+}
+
+// OtelcolNodeContainerLogPatternPatternsEvictedMetricConfig provides config for the otelcol_node.container_log_pattern.patterns_evicted metric.
+type OtelcolNodeContainerLogPatternPatternsEvictedMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *OtelcolNodeContainerLogPatternPatternsEvictedMetricConfig) Unmarshal(parser *confmap.Conf) error {
 	if parser == nil {
 		return nil
 	}
@@ -230,14 +338,18 @@ func (ms *OtelcolNodeContainerLogPatternPatternsExpiredMetricConfig) Unmarshal(p
 
 // MetricsConfig provides config for container_log_pattern metrics.
 type MetricsConfig struct {
-	ContainerLogMessages                            ContainerLogMessagesMetricConfig                            `mapstructure:"container.log.messages"`
-	OtelcolNodeContainerLogPatternLinesDropped      OtelcolNodeContainerLogPatternLinesDroppedMetricConfig      `mapstructure:"otelcol_node.container_log_pattern.lines_dropped"`
-	OtelcolNodeContainerLogPatternLinesInvalid      OtelcolNodeContainerLogPatternLinesInvalidMetricConfig      `mapstructure:"otelcol_node.container_log_pattern.lines_invalid"`
-	OtelcolNodeContainerLogPatternLinesRead         OtelcolNodeContainerLogPatternLinesReadMetricConfig         `mapstructure:"otelcol_node.container_log_pattern.lines_read"`
-	OtelcolNodeContainerLogPatternLinesTruncated    OtelcolNodeContainerLogPatternLinesTruncatedMetricConfig    `mapstructure:"otelcol_node.container_log_pattern.lines_truncated"`
-	OtelcolNodeContainerLogPatternLogRecordsDropped OtelcolNodeContainerLogPatternLogRecordsDroppedMetricConfig `mapstructure:"otelcol_node.container_log_pattern.log_records_dropped"`
-	OtelcolNodeContainerLogPatternPatternsDropped   OtelcolNodeContainerLogPatternPatternsDroppedMetricConfig   `mapstructure:"otelcol_node.container_log_pattern.patterns_dropped"`
-	OtelcolNodeContainerLogPatternPatternsExpired   OtelcolNodeContainerLogPatternPatternsExpiredMetricConfig   `mapstructure:"otelcol_node.container_log_pattern.patterns_expired"`
+	ContainerLogMessages                              ContainerLogMessagesMetricConfig                              `mapstructure:"container.log.messages"`
+	OtelcolNodeContainerLogPatternLinesDropped        OtelcolNodeContainerLogPatternLinesDroppedMetricConfig        `mapstructure:"otelcol_node.container_log_pattern.lines_dropped"`
+	OtelcolNodeContainerLogPatternLinesInvalid        OtelcolNodeContainerLogPatternLinesInvalidMetricConfig        `mapstructure:"otelcol_node.container_log_pattern.lines_invalid"`
+	OtelcolNodeContainerLogPatternLinesRead           OtelcolNodeContainerLogPatternLinesReadMetricConfig           `mapstructure:"otelcol_node.container_log_pattern.lines_read"`
+	OtelcolNodeContainerLogPatternLinesTruncated      OtelcolNodeContainerLogPatternLinesTruncatedMetricConfig      `mapstructure:"otelcol_node.container_log_pattern.lines_truncated"`
+	OtelcolNodeContainerLogPatternLogRecordsDropped   OtelcolNodeContainerLogPatternLogRecordsDroppedMetricConfig   `mapstructure:"otelcol_node.container_log_pattern.log_records_dropped"`
+	OtelcolNodeContainerLogPatternPatternMemory       OtelcolNodeContainerLogPatternPatternMemoryMetricConfig       `mapstructure:"otelcol_node.container_log_pattern.pattern_memory"`
+	OtelcolNodeContainerLogPatternPatternMemoryResets OtelcolNodeContainerLogPatternPatternMemoryResetsMetricConfig `mapstructure:"otelcol_node.container_log_pattern.pattern_memory_resets"`
+	OtelcolNodeContainerLogPatternPatternSeries       OtelcolNodeContainerLogPatternPatternSeriesMetricConfig       `mapstructure:"otelcol_node.container_log_pattern.pattern_series"`
+	OtelcolNodeContainerLogPatternPatternsDropped     OtelcolNodeContainerLogPatternPatternsDroppedMetricConfig     `mapstructure:"otelcol_node.container_log_pattern.patterns_dropped"`
+	OtelcolNodeContainerLogPatternPatternsEvicted     OtelcolNodeContainerLogPatternPatternsEvictedMetricConfig     `mapstructure:"otelcol_node.container_log_pattern.patterns_evicted"`
+	OtelcolNodeContainerLogPatternPatternsExpired     OtelcolNodeContainerLogPatternPatternsExpiredMetricConfig     `mapstructure:"otelcol_node.container_log_pattern.patterns_expired"`
 }
 
 func DefaultMetricsConfig() MetricsConfig {
@@ -264,7 +376,21 @@ func DefaultMetricsConfig() MetricsConfig {
 		OtelcolNodeContainerLogPatternLogRecordsDropped: OtelcolNodeContainerLogPatternLogRecordsDroppedMetricConfig{
 			Enabled: true,
 		},
+		OtelcolNodeContainerLogPatternPatternMemory: OtelcolNodeContainerLogPatternPatternMemoryMetricConfig{
+			Enabled: true,
+		},
+		OtelcolNodeContainerLogPatternPatternMemoryResets: OtelcolNodeContainerLogPatternPatternMemoryResetsMetricConfig{
+			Enabled: true,
+		},
+		OtelcolNodeContainerLogPatternPatternSeries: OtelcolNodeContainerLogPatternPatternSeriesMetricConfig{
+			Enabled: true,
+		},
 		OtelcolNodeContainerLogPatternPatternsDropped: OtelcolNodeContainerLogPatternPatternsDroppedMetricConfig{
+			Enabled:             true,
+			AggregationStrategy: AggregationStrategySum,
+			EnabledAttributes:   []OtelcolNodeContainerLogPatternPatternsDroppedMetricAttributeKey{OtelcolNodeContainerLogPatternPatternsDroppedMetricAttributeKeyCap},
+		},
+		OtelcolNodeContainerLogPatternPatternsEvicted: OtelcolNodeContainerLogPatternPatternsEvictedMetricConfig{
 			Enabled: true,
 		},
 		OtelcolNodeContainerLogPatternPatternsExpired: OtelcolNodeContainerLogPatternPatternsExpiredMetricConfig{

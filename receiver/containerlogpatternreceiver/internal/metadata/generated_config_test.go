@@ -48,7 +48,21 @@ func TestMetricsBuilderConfig(t *testing.T) {
 					OtelcolNodeContainerLogPatternLogRecordsDropped: OtelcolNodeContainerLogPatternLogRecordsDroppedMetricConfig{
 						Enabled: true,
 					},
+					OtelcolNodeContainerLogPatternPatternMemory: OtelcolNodeContainerLogPatternPatternMemoryMetricConfig{
+						Enabled: true,
+					},
+					OtelcolNodeContainerLogPatternPatternMemoryResets: OtelcolNodeContainerLogPatternPatternMemoryResetsMetricConfig{
+						Enabled: true,
+					},
+					OtelcolNodeContainerLogPatternPatternSeries: OtelcolNodeContainerLogPatternPatternSeriesMetricConfig{
+						Enabled: true,
+					},
 					OtelcolNodeContainerLogPatternPatternsDropped: OtelcolNodeContainerLogPatternPatternsDroppedMetricConfig{
+						Enabled:             true,
+						AggregationStrategy: AggregationStrategySum,
+						EnabledAttributes:   []OtelcolNodeContainerLogPatternPatternsDroppedMetricAttributeKey{OtelcolNodeContainerLogPatternPatternsDroppedMetricAttributeKeyCap},
+					},
+					OtelcolNodeContainerLogPatternPatternsEvicted: OtelcolNodeContainerLogPatternPatternsEvictedMetricConfig{
 						Enabled: true,
 					},
 					OtelcolNodeContainerLogPatternPatternsExpired: OtelcolNodeContainerLogPatternPatternsExpiredMetricConfig{
@@ -94,7 +108,21 @@ func TestMetricsBuilderConfig(t *testing.T) {
 					OtelcolNodeContainerLogPatternLogRecordsDropped: OtelcolNodeContainerLogPatternLogRecordsDroppedMetricConfig{
 						Enabled: false,
 					},
+					OtelcolNodeContainerLogPatternPatternMemory: OtelcolNodeContainerLogPatternPatternMemoryMetricConfig{
+						Enabled: false,
+					},
+					OtelcolNodeContainerLogPatternPatternMemoryResets: OtelcolNodeContainerLogPatternPatternMemoryResetsMetricConfig{
+						Enabled: false,
+					},
+					OtelcolNodeContainerLogPatternPatternSeries: OtelcolNodeContainerLogPatternPatternSeriesMetricConfig{
+						Enabled: false,
+					},
 					OtelcolNodeContainerLogPatternPatternsDropped: OtelcolNodeContainerLogPatternPatternsDroppedMetricConfig{
+						Enabled:             false,
+						AggregationStrategy: AggregationStrategySum,
+						EnabledAttributes:   []OtelcolNodeContainerLogPatternPatternsDroppedMetricAttributeKey{OtelcolNodeContainerLogPatternPatternsDroppedMetricAttributeKeyCap},
+					},
+					OtelcolNodeContainerLogPatternPatternsEvicted: OtelcolNodeContainerLogPatternPatternsEvictedMetricConfig{
 						Enabled: false,
 					},
 					OtelcolNodeContainerLogPatternPatternsExpired: OtelcolNodeContainerLogPatternPatternsExpiredMetricConfig{
@@ -118,7 +146,7 @@ func TestMetricsBuilderConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := loadMetricsBuilderConfig(t, tt.name)
-			diff := cmp.Diff(tt.want, cfg, cmpopts.IgnoreUnexported(ContainerLogMessagesMetricConfig{}, OtelcolNodeContainerLogPatternLinesDroppedMetricConfig{}, OtelcolNodeContainerLogPatternLinesInvalidMetricConfig{}, OtelcolNodeContainerLogPatternLinesReadMetricConfig{}, OtelcolNodeContainerLogPatternLinesTruncatedMetricConfig{}, OtelcolNodeContainerLogPatternLogRecordsDroppedMetricConfig{}, OtelcolNodeContainerLogPatternPatternsDroppedMetricConfig{}, OtelcolNodeContainerLogPatternPatternsExpiredMetricConfig{}, ResourceAttributeConfig{}))
+			diff := cmp.Diff(tt.want, cfg, cmpopts.IgnoreUnexported(ContainerLogMessagesMetricConfig{}, OtelcolNodeContainerLogPatternLinesDroppedMetricConfig{}, OtelcolNodeContainerLogPatternLinesInvalidMetricConfig{}, OtelcolNodeContainerLogPatternLinesReadMetricConfig{}, OtelcolNodeContainerLogPatternLinesTruncatedMetricConfig{}, OtelcolNodeContainerLogPatternLogRecordsDroppedMetricConfig{}, OtelcolNodeContainerLogPatternPatternMemoryMetricConfig{}, OtelcolNodeContainerLogPatternPatternMemoryResetsMetricConfig{}, OtelcolNodeContainerLogPatternPatternSeriesMetricConfig{}, OtelcolNodeContainerLogPatternPatternsDroppedMetricConfig{}, OtelcolNodeContainerLogPatternPatternsEvictedMetricConfig{}, OtelcolNodeContainerLogPatternPatternsExpiredMetricConfig{}, ResourceAttributeConfig{}))
 			require.Emptyf(t, diff, "Config mismatch (-expected +actual):\n%s", diff)
 		})
 	}
@@ -143,6 +171,18 @@ func TestOtelcolNodeContainerLogPatternLinesInvalidMetricsConfig_Validate(t *tes
 	require.ErrorContains(t, cfg.Validate(), "metric otelcol_node.container_log_pattern.lines_invalid doesn't have an attribute invalid, valid attributes: [reason]")
 
 	cfg = DefaultMetricsConfig().OtelcolNodeContainerLogPatternLinesInvalid
+	cfg.AggregationStrategy = "invalid"
+	require.ErrorContains(t, cfg.Validate(), "invalid aggregation strategy")
+}
+
+func TestOtelcolNodeContainerLogPatternPatternsDroppedMetricsConfig_Validate(t *testing.T) {
+	cfg := DefaultMetricsConfig().OtelcolNodeContainerLogPatternPatternsDropped
+	require.NoError(t, cfg.Validate())
+
+	cfg.EnabledAttributes = []OtelcolNodeContainerLogPatternPatternsDroppedMetricAttributeKey{"invalid"}
+	require.ErrorContains(t, cfg.Validate(), "metric otelcol_node.container_log_pattern.patterns_dropped doesn't have an attribute invalid, valid attributes: [cap]")
+
+	cfg = DefaultMetricsConfig().OtelcolNodeContainerLogPatternPatternsDropped
 	cfg.AggregationStrategy = "invalid"
 	require.ErrorContains(t, cfg.Validate(), "invalid aggregation strategy")
 }

@@ -19,6 +19,32 @@ const (
 	AggregationStrategyMax = "max"
 )
 
+// AttributeCap specifies the value cap attribute.
+type AttributeCap int
+
+const (
+	_ AttributeCap = iota
+	AttributeCapMaxPatterns
+	AttributeCapMaxSeries
+)
+
+// String returns the string representation of the AttributeCap.
+func (av AttributeCap) String() string {
+	switch av {
+	case AttributeCapMaxPatterns:
+		return "max_patterns"
+	case AttributeCapMaxSeries:
+		return "max_series"
+	}
+	return ""
+}
+
+// MapAttributeCap is a helper map of string to AttributeCap attribute value.
+var MapAttributeCap = map[string]AttributeCap{
+	"max_patterns": AttributeCapMaxPatterns,
+	"max_series":   AttributeCapMaxSeries,
+}
+
 // AttributeLevel specifies the value level attribute.
 type AttributeLevel int
 
@@ -68,6 +94,7 @@ const (
 	_ AttributeReason = iota
 	AttributeReasonBinary
 	AttributeReasonDecodeError
+	AttributeReasonIncomplete
 	AttributeReasonInvalidUtf8
 )
 
@@ -78,6 +105,8 @@ func (av AttributeReason) String() string {
 		return "binary"
 	case AttributeReasonDecodeError:
 		return "decode_error"
+	case AttributeReasonIncomplete:
+		return "incomplete"
 	case AttributeReasonInvalidUtf8:
 		return "invalid_utf8"
 	}
@@ -88,6 +117,7 @@ func (av AttributeReason) String() string {
 var MapAttributeReason = map[string]AttributeReason{
 	"binary":       AttributeReasonBinary,
 	"decode_error": AttributeReasonDecodeError,
+	"incomplete":   AttributeReasonIncomplete,
 	"invalid_utf8": AttributeReasonInvalidUtf8,
 }
 
@@ -112,8 +142,21 @@ var MetricsInfo = metricsInfo{
 	OtelcolNodeContainerLogPatternLogRecordsDropped: metricInfo{
 		Name: "otelcol_node.container_log_pattern.log_records_dropped",
 	},
+	OtelcolNodeContainerLogPatternPatternMemory: metricInfo{
+		Name: "otelcol_node.container_log_pattern.pattern_memory",
+	},
+	OtelcolNodeContainerLogPatternPatternMemoryResets: metricInfo{
+		Name: "otelcol_node.container_log_pattern.pattern_memory_resets",
+	},
+	OtelcolNodeContainerLogPatternPatternSeries: metricInfo{
+		Name: "otelcol_node.container_log_pattern.pattern_series",
+	},
 	OtelcolNodeContainerLogPatternPatternsDropped: metricInfo{
-		Name: "otelcol_node.container_log_pattern.patterns_dropped",
+		Name:       "otelcol_node.container_log_pattern.patterns_dropped",
+		Attributes: []string{"cap"},
+	},
+	OtelcolNodeContainerLogPatternPatternsEvicted: metricInfo{
+		Name: "otelcol_node.container_log_pattern.patterns_evicted",
 	},
 	OtelcolNodeContainerLogPatternPatternsExpired: metricInfo{
 		Name: "otelcol_node.container_log_pattern.patterns_expired",
@@ -121,14 +164,18 @@ var MetricsInfo = metricsInfo{
 }
 
 type metricsInfo struct {
-	ContainerLogMessages                            metricInfo
-	OtelcolNodeContainerLogPatternLinesDropped      metricInfo
-	OtelcolNodeContainerLogPatternLinesInvalid      metricInfo
-	OtelcolNodeContainerLogPatternLinesRead         metricInfo
-	OtelcolNodeContainerLogPatternLinesTruncated    metricInfo
-	OtelcolNodeContainerLogPatternLogRecordsDropped metricInfo
-	OtelcolNodeContainerLogPatternPatternsDropped   metricInfo
-	OtelcolNodeContainerLogPatternPatternsExpired   metricInfo
+	ContainerLogMessages                              metricInfo
+	OtelcolNodeContainerLogPatternLinesDropped        metricInfo
+	OtelcolNodeContainerLogPatternLinesInvalid        metricInfo
+	OtelcolNodeContainerLogPatternLinesRead           metricInfo
+	OtelcolNodeContainerLogPatternLinesTruncated      metricInfo
+	OtelcolNodeContainerLogPatternLogRecordsDropped   metricInfo
+	OtelcolNodeContainerLogPatternPatternMemory       metricInfo
+	OtelcolNodeContainerLogPatternPatternMemoryResets metricInfo
+	OtelcolNodeContainerLogPatternPatternSeries       metricInfo
+	OtelcolNodeContainerLogPatternPatternsDropped     metricInfo
+	OtelcolNodeContainerLogPatternPatternsEvicted     metricInfo
+	OtelcolNodeContainerLogPatternPatternsExpired     metricInfo
 }
 
 type metricInfo struct {
@@ -298,7 +345,7 @@ type metricOtelcolNodeContainerLogPatternLinesInvalid struct {
 // init fills otelcol_node.container_log_pattern.lines_invalid metric with initial data.
 func (m *metricOtelcolNodeContainerLogPatternLinesInvalid) init() {
 	m.data.SetName("otelcol_node.container_log_pattern.lines_invalid")
-	m.data.SetDescription("Lines that were not valid UTF-8 or held NUL bytes (counted, then mined with the bad bytes replaced) or that a decoder could not parse (counted and dropped).")
+	m.data.SetDescription("Lines that were not valid UTF-8 or held NUL bytes (counted, then mined with the bad bytes replaced), partial lines never completed (counted as a message after multiline_flush_timeout), or lines that a decoder could not parse or attribute (counted and dropped).")
 	m.data.SetUnit("{line}")
 	m.data.SetEmptySum()
 	m.data.Sum().SetIsMonotonic(true)
@@ -388,7 +435,7 @@ type metricOtelcolNodeContainerLogPatternLinesRead struct {
 // init fills otelcol_node.container_log_pattern.lines_read metric with initial data.
 func (m *metricOtelcolNodeContainerLogPatternLinesRead) init() {
 	m.data.SetName("otelcol_node.container_log_pattern.lines_read")
-	m.data.SetDescription("Lines the receiver read from all sources (before multiline grouping).")
+	m.data.SetDescription("Lines the receiver read from all sources (before multiline grouping), including the lines it then dropped or could not decode.")
 	m.data.SetUnit("{line}")
 	m.data.SetEmptySum()
 	m.data.Sum().SetIsMonotonic(true)
@@ -440,7 +487,7 @@ type metricOtelcolNodeContainerLogPatternLinesTruncated struct {
 // init fills otelcol_node.container_log_pattern.lines_truncated metric with initial data.
 func (m *metricOtelcolNodeContainerLogPatternLinesTruncated) init() {
 	m.data.SetName("otelcol_node.container_log_pattern.lines_truncated")
-	m.data.SetDescription("Lines or messages cut at max_log_size or max_message_length.")
+	m.data.SetDescription("Messages cut at max_log_size, max_message_bytes or max_message_lines, counted once per message however many caps cut it.")
 	m.data.SetUnit("{line}")
 	m.data.SetEmptySum()
 	m.data.Sum().SetIsMonotonic(true)
@@ -535,23 +582,73 @@ func newMetricOtelcolNodeContainerLogPatternLogRecordsDropped(cfg OtelcolNodeCon
 	return m
 }
 
-type metricOtelcolNodeContainerLogPatternPatternsDropped struct {
-	data     pmetric.Metric                                            // data buffer for generated metric.
-	config   OtelcolNodeContainerLogPatternPatternsDroppedMetricConfig // metric config provided by user.
-	capacity int                                                       // max observed number of data points added to the metric.
+type metricOtelcolNodeContainerLogPatternPatternMemory struct {
+	data     pmetric.Metric                                          // data buffer for generated metric.
+	config   OtelcolNodeContainerLogPatternPatternMemoryMetricConfig // metric config provided by user.
+	capacity int                                                     // max observed number of data points added to the metric.
 }
 
-// init fills otelcol_node.container_log_pattern.patterns_dropped metric with initial data.
-func (m *metricOtelcolNodeContainerLogPatternPatternsDropped) init() {
-	m.data.SetName("otelcol_node.container_log_pattern.patterns_dropped")
-	m.data.SetDescription("New patterns that did not fit under max_patterns and were counted in the overflow bucket instead.")
-	m.data.SetUnit("{pattern}")
+// init fills otelcol_node.container_log_pattern.pattern_memory metric with initial data.
+func (m *metricOtelcolNodeContainerLogPatternPatternMemory) init() {
+	m.data.SetName("otelcol_node.container_log_pattern.pattern_memory")
+	m.data.SetDescription("Estimated memory of the pattern miners now, bounded by max_pattern_memory.")
+	m.data.SetUnit("By")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricOtelcolNodeContainerLogPatternPatternMemory) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricOtelcolNodeContainerLogPatternPatternMemory) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricOtelcolNodeContainerLogPatternPatternMemory) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricOtelcolNodeContainerLogPatternPatternMemory(cfg OtelcolNodeContainerLogPatternPatternMemoryMetricConfig) metricOtelcolNodeContainerLogPatternPatternMemory {
+	m := metricOtelcolNodeContainerLogPatternPatternMemory{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricOtelcolNodeContainerLogPatternPatternMemoryResets struct {
+	data     pmetric.Metric                                                // data buffer for generated metric.
+	config   OtelcolNodeContainerLogPatternPatternMemoryResetsMetricConfig // metric config provided by user.
+	capacity int                                                           // max observed number of data points added to the metric.
+}
+
+// init fills otelcol_node.container_log_pattern.pattern_memory_resets metric with initial data.
+func (m *metricOtelcolNodeContainerLogPatternPatternMemoryResets) init() {
+	m.data.SetName("otelcol_node.container_log_pattern.pattern_memory_resets")
+	m.data.SetDescription("Pattern miners emptied (and capped at half their size) because the node was over max_pattern_memory; counts are kept.")
+	m.data.SetUnit("{reset}")
 	m.data.SetEmptySum()
 	m.data.Sum().SetIsMonotonic(true)
 	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
 }
 
-func (m *metricOtelcolNodeContainerLogPatternPatternsDropped) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+func (m *metricOtelcolNodeContainerLogPatternPatternMemoryResets) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
 	if !m.config.Enabled {
 		return
 	}
@@ -559,6 +656,142 @@ func (m *metricOtelcolNodeContainerLogPatternPatternsDropped) recordDataPoint(st
 	dp.SetStartTimestamp(start)
 	dp.SetTimestamp(ts)
 	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricOtelcolNodeContainerLogPatternPatternMemoryResets) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricOtelcolNodeContainerLogPatternPatternMemoryResets) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricOtelcolNodeContainerLogPatternPatternMemoryResets(cfg OtelcolNodeContainerLogPatternPatternMemoryResetsMetricConfig) metricOtelcolNodeContainerLogPatternPatternMemoryResets {
+	m := metricOtelcolNodeContainerLogPatternPatternMemoryResets{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricOtelcolNodeContainerLogPatternPatternSeries struct {
+	data     pmetric.Metric                                          // data buffer for generated metric.
+	config   OtelcolNodeContainerLogPatternPatternSeriesMetricConfig // metric config provided by user.
+	capacity int                                                     // max observed number of data points added to the metric.
+}
+
+// init fills otelcol_node.container_log_pattern.pattern_series metric with initial data.
+func (m *metricOtelcolNodeContainerLogPatternPatternSeries) init() {
+	m.data.SetName("otelcol_node.container_log_pattern.pattern_series")
+	m.data.SetDescription("Pattern series held now (overflow buckets excluded); at most max_series.")
+	m.data.SetUnit("{series}")
+	m.data.SetEmptyGauge()
+}
+
+func (m *metricOtelcolNodeContainerLogPatternPatternSeries) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Gauge().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricOtelcolNodeContainerLogPatternPatternSeries) updateCapacity() {
+	if m.data.Gauge().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Gauge().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricOtelcolNodeContainerLogPatternPatternSeries) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Gauge().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricOtelcolNodeContainerLogPatternPatternSeries(cfg OtelcolNodeContainerLogPatternPatternSeriesMetricConfig) metricOtelcolNodeContainerLogPatternPatternSeries {
+	m := metricOtelcolNodeContainerLogPatternPatternSeries{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricOtelcolNodeContainerLogPatternPatternsDropped struct {
+	data          pmetric.Metric                                            // data buffer for generated metric.
+	config        OtelcolNodeContainerLogPatternPatternsDroppedMetricConfig // metric config provided by user.
+	capacity      int                                                       // max observed number of data points added to the metric.
+	aggDataPoints []int64                                                   // slice containing number of aggregated datapoints at each index
+}
+
+// init fills otelcol_node.container_log_pattern.patterns_dropped metric with initial data.
+func (m *metricOtelcolNodeContainerLogPatternPatternsDropped) init() {
+	m.data.SetName("otelcol_node.container_log_pattern.patterns_dropped")
+	m.data.SetDescription("Messages counted in the overflow bucket (pattern_hash overflow) instead of their own pattern, by the cap that sent them there (max_patterns per container x source x level; max_series node-wide, including the counts of patterns evicted to make room). Their sum equals the sum of the overflow buckets.")
+	m.data.SetUnit("{message}")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(true)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	m.data.Sum().DataPoints().EnsureCapacity(m.capacity)
+	m.aggDataPoints = m.aggDataPoints[:0]
+}
+
+func (m *metricOtelcolNodeContainerLogPatternPatternsDropped) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, capAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+
+	dp := pmetric.NewNumberDataPoint()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	if slices.Contains(m.config.EnabledAttributes, OtelcolNodeContainerLogPatternPatternsDroppedMetricAttributeKeyCap) {
+		dp.Attributes().PutStr("cap", capAttributeValue)
+	}
+
+	var s string
+	dps := m.data.Sum().DataPoints()
+	for i := 0; i < dps.Len(); i++ {
+		dpi := dps.At(i)
+		if dp.Attributes().Equal(dpi.Attributes()) && dp.StartTimestamp() == dpi.StartTimestamp() && dp.Timestamp() == dpi.Timestamp() {
+			switch s = m.config.AggregationStrategy; s {
+			case AggregationStrategySum, AggregationStrategyAvg:
+				dpi.SetIntValue(dpi.IntValue() + val)
+				m.aggDataPoints[i] += 1
+				return
+			case AggregationStrategyMin:
+				if dpi.IntValue() > val {
+					dpi.SetIntValue(val)
+				}
+				return
+			case AggregationStrategyMax:
+				if dpi.IntValue() < val {
+					dpi.SetIntValue(val)
+				}
+				return
+			}
+		}
+	}
+
+	dp.SetIntValue(val)
+	m.aggDataPoints = append(m.aggDataPoints, 1)
+	dp.MoveTo(dps.AppendEmpty())
 }
 
 // updateCapacity saves max length of data point slices that will be used for the slice capacity.
@@ -571,6 +804,11 @@ func (m *metricOtelcolNodeContainerLogPatternPatternsDropped) updateCapacity() {
 // emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
 func (m *metricOtelcolNodeContainerLogPatternPatternsDropped) emit(metrics pmetric.MetricSlice) {
 	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		if m.config.AggregationStrategy == AggregationStrategyAvg {
+			for i, aggCount := range m.aggDataPoints {
+				m.data.Sum().DataPoints().At(i).SetIntValue(m.data.Sum().DataPoints().At(i).IntValue() / aggCount)
+			}
+		}
 		m.updateCapacity()
 		m.data.MoveTo(metrics.AppendEmpty())
 		m.init()
@@ -579,6 +817,58 @@ func (m *metricOtelcolNodeContainerLogPatternPatternsDropped) emit(metrics pmetr
 
 func newMetricOtelcolNodeContainerLogPatternPatternsDropped(cfg OtelcolNodeContainerLogPatternPatternsDroppedMetricConfig) metricOtelcolNodeContainerLogPatternPatternsDropped {
 	m := metricOtelcolNodeContainerLogPatternPatternsDropped{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricOtelcolNodeContainerLogPatternPatternsEvicted struct {
+	data     pmetric.Metric                                            // data buffer for generated metric.
+	config   OtelcolNodeContainerLogPatternPatternsEvictedMetricConfig // metric config provided by user.
+	capacity int                                                       // max observed number of data points added to the metric.
+}
+
+// init fills otelcol_node.container_log_pattern.patterns_evicted metric with initial data.
+func (m *metricOtelcolNodeContainerLogPatternPatternsEvicted) init() {
+	m.data.SetName("otelcol_node.container_log_pattern.patterns_evicted")
+	m.data.SetDescription("Least recently used patterns of the container holding the most series, folded into its overflow bucket to make room under max_series for a container below its fair share.")
+	m.data.SetUnit("{pattern}")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(true)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+}
+
+func (m *metricOtelcolNodeContainerLogPatternPatternsEvicted) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricOtelcolNodeContainerLogPatternPatternsEvicted) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricOtelcolNodeContainerLogPatternPatternsEvicted) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricOtelcolNodeContainerLogPatternPatternsEvicted(cfg OtelcolNodeContainerLogPatternPatternsEvictedMetricConfig) metricOtelcolNodeContainerLogPatternPatternsEvicted {
+	m := metricOtelcolNodeContainerLogPatternPatternsEvicted{config: cfg}
 
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
@@ -642,21 +932,25 @@ func newMetricOtelcolNodeContainerLogPatternPatternsExpired(cfg OtelcolNodeConta
 // MetricsBuilder provides an interface for scrapers to report metrics while taking care of all the transformations
 // required to produce metric representation defined in metadata and user config.
 type MetricsBuilder struct {
-	config                                                MetricsBuilderConfig // config of the metrics builder.
-	startTime                                             pcommon.Timestamp    // start time that will be applied to all recorded data points.
-	metricsCapacity                                       int                  // maximum observed number of metrics per resource.
-	metricsBuffer                                         pmetric.Metrics      // accumulates metrics data before emitting.
-	buildInfo                                             component.BuildInfo  // contains version information.
-	resourceAttributeIncludeFilter                        map[string]filter.Filter
-	resourceAttributeExcludeFilter                        map[string]filter.Filter
-	metricContainerLogMessages                            metricContainerLogMessages
-	metricOtelcolNodeContainerLogPatternLinesDropped      metricOtelcolNodeContainerLogPatternLinesDropped
-	metricOtelcolNodeContainerLogPatternLinesInvalid      metricOtelcolNodeContainerLogPatternLinesInvalid
-	metricOtelcolNodeContainerLogPatternLinesRead         metricOtelcolNodeContainerLogPatternLinesRead
-	metricOtelcolNodeContainerLogPatternLinesTruncated    metricOtelcolNodeContainerLogPatternLinesTruncated
-	metricOtelcolNodeContainerLogPatternLogRecordsDropped metricOtelcolNodeContainerLogPatternLogRecordsDropped
-	metricOtelcolNodeContainerLogPatternPatternsDropped   metricOtelcolNodeContainerLogPatternPatternsDropped
-	metricOtelcolNodeContainerLogPatternPatternsExpired   metricOtelcolNodeContainerLogPatternPatternsExpired
+	config                                                  MetricsBuilderConfig // config of the metrics builder.
+	startTime                                               pcommon.Timestamp    // start time that will be applied to all recorded data points.
+	metricsCapacity                                         int                  // maximum observed number of metrics per resource.
+	metricsBuffer                                           pmetric.Metrics      // accumulates metrics data before emitting.
+	buildInfo                                               component.BuildInfo  // contains version information.
+	resourceAttributeIncludeFilter                          map[string]filter.Filter
+	resourceAttributeExcludeFilter                          map[string]filter.Filter
+	metricContainerLogMessages                              metricContainerLogMessages
+	metricOtelcolNodeContainerLogPatternLinesDropped        metricOtelcolNodeContainerLogPatternLinesDropped
+	metricOtelcolNodeContainerLogPatternLinesInvalid        metricOtelcolNodeContainerLogPatternLinesInvalid
+	metricOtelcolNodeContainerLogPatternLinesRead           metricOtelcolNodeContainerLogPatternLinesRead
+	metricOtelcolNodeContainerLogPatternLinesTruncated      metricOtelcolNodeContainerLogPatternLinesTruncated
+	metricOtelcolNodeContainerLogPatternLogRecordsDropped   metricOtelcolNodeContainerLogPatternLogRecordsDropped
+	metricOtelcolNodeContainerLogPatternPatternMemory       metricOtelcolNodeContainerLogPatternPatternMemory
+	metricOtelcolNodeContainerLogPatternPatternMemoryResets metricOtelcolNodeContainerLogPatternPatternMemoryResets
+	metricOtelcolNodeContainerLogPatternPatternSeries       metricOtelcolNodeContainerLogPatternPatternSeries
+	metricOtelcolNodeContainerLogPatternPatternsDropped     metricOtelcolNodeContainerLogPatternPatternsDropped
+	metricOtelcolNodeContainerLogPatternPatternsEvicted     metricOtelcolNodeContainerLogPatternPatternsEvicted
+	metricOtelcolNodeContainerLogPatternPatternsExpired     metricOtelcolNodeContainerLogPatternPatternsExpired
 }
 
 // MetricBuilderOption applies changes to default metrics builder.
@@ -683,15 +977,19 @@ func NewMetricsBuilder(mbc MetricsBuilderConfig, settings receiver.Settings, opt
 		metricsBuffer:              pmetric.NewMetrics(),
 		buildInfo:                  settings.BuildInfo,
 		metricContainerLogMessages: newMetricContainerLogMessages(mbc.Metrics.ContainerLogMessages),
-		metricOtelcolNodeContainerLogPatternLinesDropped:      newMetricOtelcolNodeContainerLogPatternLinesDropped(mbc.Metrics.OtelcolNodeContainerLogPatternLinesDropped),
-		metricOtelcolNodeContainerLogPatternLinesInvalid:      newMetricOtelcolNodeContainerLogPatternLinesInvalid(mbc.Metrics.OtelcolNodeContainerLogPatternLinesInvalid),
-		metricOtelcolNodeContainerLogPatternLinesRead:         newMetricOtelcolNodeContainerLogPatternLinesRead(mbc.Metrics.OtelcolNodeContainerLogPatternLinesRead),
-		metricOtelcolNodeContainerLogPatternLinesTruncated:    newMetricOtelcolNodeContainerLogPatternLinesTruncated(mbc.Metrics.OtelcolNodeContainerLogPatternLinesTruncated),
-		metricOtelcolNodeContainerLogPatternLogRecordsDropped: newMetricOtelcolNodeContainerLogPatternLogRecordsDropped(mbc.Metrics.OtelcolNodeContainerLogPatternLogRecordsDropped),
-		metricOtelcolNodeContainerLogPatternPatternsDropped:   newMetricOtelcolNodeContainerLogPatternPatternsDropped(mbc.Metrics.OtelcolNodeContainerLogPatternPatternsDropped),
-		metricOtelcolNodeContainerLogPatternPatternsExpired:   newMetricOtelcolNodeContainerLogPatternPatternsExpired(mbc.Metrics.OtelcolNodeContainerLogPatternPatternsExpired),
-		resourceAttributeIncludeFilter:                        make(map[string]filter.Filter),
-		resourceAttributeExcludeFilter:                        make(map[string]filter.Filter),
+		metricOtelcolNodeContainerLogPatternLinesDropped:        newMetricOtelcolNodeContainerLogPatternLinesDropped(mbc.Metrics.OtelcolNodeContainerLogPatternLinesDropped),
+		metricOtelcolNodeContainerLogPatternLinesInvalid:        newMetricOtelcolNodeContainerLogPatternLinesInvalid(mbc.Metrics.OtelcolNodeContainerLogPatternLinesInvalid),
+		metricOtelcolNodeContainerLogPatternLinesRead:           newMetricOtelcolNodeContainerLogPatternLinesRead(mbc.Metrics.OtelcolNodeContainerLogPatternLinesRead),
+		metricOtelcolNodeContainerLogPatternLinesTruncated:      newMetricOtelcolNodeContainerLogPatternLinesTruncated(mbc.Metrics.OtelcolNodeContainerLogPatternLinesTruncated),
+		metricOtelcolNodeContainerLogPatternLogRecordsDropped:   newMetricOtelcolNodeContainerLogPatternLogRecordsDropped(mbc.Metrics.OtelcolNodeContainerLogPatternLogRecordsDropped),
+		metricOtelcolNodeContainerLogPatternPatternMemory:       newMetricOtelcolNodeContainerLogPatternPatternMemory(mbc.Metrics.OtelcolNodeContainerLogPatternPatternMemory),
+		metricOtelcolNodeContainerLogPatternPatternMemoryResets: newMetricOtelcolNodeContainerLogPatternPatternMemoryResets(mbc.Metrics.OtelcolNodeContainerLogPatternPatternMemoryResets),
+		metricOtelcolNodeContainerLogPatternPatternSeries:       newMetricOtelcolNodeContainerLogPatternPatternSeries(mbc.Metrics.OtelcolNodeContainerLogPatternPatternSeries),
+		metricOtelcolNodeContainerLogPatternPatternsDropped:     newMetricOtelcolNodeContainerLogPatternPatternsDropped(mbc.Metrics.OtelcolNodeContainerLogPatternPatternsDropped),
+		metricOtelcolNodeContainerLogPatternPatternsEvicted:     newMetricOtelcolNodeContainerLogPatternPatternsEvicted(mbc.Metrics.OtelcolNodeContainerLogPatternPatternsEvicted),
+		metricOtelcolNodeContainerLogPatternPatternsExpired:     newMetricOtelcolNodeContainerLogPatternPatternsExpired(mbc.Metrics.OtelcolNodeContainerLogPatternPatternsExpired),
+		resourceAttributeIncludeFilter:                          make(map[string]filter.Filter),
+		resourceAttributeExcludeFilter:                          make(map[string]filter.Filter),
 	}
 	if mbc.ResourceAttributes.ContainerID.MetricsInclude != nil {
 		mb.resourceAttributeIncludeFilter["container.id"] = filter.CreateFilter(mbc.ResourceAttributes.ContainerID.MetricsInclude)
@@ -822,7 +1120,11 @@ func (mb *MetricsBuilder) EmitForResource(options ...ResourceMetricsOption) {
 	mb.metricOtelcolNodeContainerLogPatternLinesRead.emit(ils.Metrics())
 	mb.metricOtelcolNodeContainerLogPatternLinesTruncated.emit(ils.Metrics())
 	mb.metricOtelcolNodeContainerLogPatternLogRecordsDropped.emit(ils.Metrics())
+	mb.metricOtelcolNodeContainerLogPatternPatternMemory.emit(ils.Metrics())
+	mb.metricOtelcolNodeContainerLogPatternPatternMemoryResets.emit(ils.Metrics())
+	mb.metricOtelcolNodeContainerLogPatternPatternSeries.emit(ils.Metrics())
 	mb.metricOtelcolNodeContainerLogPatternPatternsDropped.emit(ils.Metrics())
+	mb.metricOtelcolNodeContainerLogPatternPatternsEvicted.emit(ils.Metrics())
 	mb.metricOtelcolNodeContainerLogPatternPatternsExpired.emit(ils.Metrics())
 
 	for _, op := range options {
@@ -885,9 +1187,29 @@ func (mb *MetricsBuilder) RecordOtelcolNodeContainerLogPatternLogRecordsDroppedD
 	mb.metricOtelcolNodeContainerLogPatternLogRecordsDropped.recordDataPoint(mb.startTime, ts, val)
 }
 
+// RecordOtelcolNodeContainerLogPatternPatternMemoryDataPoint adds a data point to otelcol_node.container_log_pattern.pattern_memory metric.
+func (mb *MetricsBuilder) RecordOtelcolNodeContainerLogPatternPatternMemoryDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricOtelcolNodeContainerLogPatternPatternMemory.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordOtelcolNodeContainerLogPatternPatternMemoryResetsDataPoint adds a data point to otelcol_node.container_log_pattern.pattern_memory_resets metric.
+func (mb *MetricsBuilder) RecordOtelcolNodeContainerLogPatternPatternMemoryResetsDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricOtelcolNodeContainerLogPatternPatternMemoryResets.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordOtelcolNodeContainerLogPatternPatternSeriesDataPoint adds a data point to otelcol_node.container_log_pattern.pattern_series metric.
+func (mb *MetricsBuilder) RecordOtelcolNodeContainerLogPatternPatternSeriesDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricOtelcolNodeContainerLogPatternPatternSeries.recordDataPoint(mb.startTime, ts, val)
+}
+
 // RecordOtelcolNodeContainerLogPatternPatternsDroppedDataPoint adds a data point to otelcol_node.container_log_pattern.patterns_dropped metric.
-func (mb *MetricsBuilder) RecordOtelcolNodeContainerLogPatternPatternsDroppedDataPoint(ts pcommon.Timestamp, val int64) {
-	mb.metricOtelcolNodeContainerLogPatternPatternsDropped.recordDataPoint(mb.startTime, ts, val)
+func (mb *MetricsBuilder) RecordOtelcolNodeContainerLogPatternPatternsDroppedDataPoint(ts pcommon.Timestamp, val int64, capAttributeValue AttributeCap) {
+	mb.metricOtelcolNodeContainerLogPatternPatternsDropped.recordDataPoint(mb.startTime, ts, val, capAttributeValue.String())
+}
+
+// RecordOtelcolNodeContainerLogPatternPatternsEvictedDataPoint adds a data point to otelcol_node.container_log_pattern.patterns_evicted metric.
+func (mb *MetricsBuilder) RecordOtelcolNodeContainerLogPatternPatternsEvictedDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricOtelcolNodeContainerLogPatternPatternsEvicted.recordDataPoint(mb.startTime, ts, val)
 }
 
 // RecordOtelcolNodeContainerLogPatternPatternsExpiredDataPoint adds a data point to otelcol_node.container_log_pattern.patterns_expired metric.

@@ -69,6 +69,7 @@ func TestMetricsBuilder(t *testing.T) {
 			aggMap := make(map[string]string) // contains the aggregation strategies for each metric name
 			aggMap["container.log.messages"] = mb.metricContainerLogMessages.config.AggregationStrategy
 			aggMap["otelcol_node.container_log_pattern.lines_invalid"] = mb.metricOtelcolNodeContainerLogPatternLinesInvalid.config.AggregationStrategy
+			aggMap["otelcol_node.container_log_pattern.patterns_dropped"] = mb.metricOtelcolNodeContainerLogPatternPatternsDropped.config.AggregationStrategy
 
 			expectedWarnings := 0
 			if tt.metricsSet != testDataSetReag {
@@ -103,7 +104,22 @@ func TestMetricsBuilder(t *testing.T) {
 			mb.RecordOtelcolNodeContainerLogPatternLogRecordsDroppedDataPoint(ts, 1)
 			defaultMetricsCount++
 			allMetricsCount++
-			mb.RecordOtelcolNodeContainerLogPatternPatternsDroppedDataPoint(ts, 1)
+			mb.RecordOtelcolNodeContainerLogPatternPatternMemoryDataPoint(ts, 1)
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordOtelcolNodeContainerLogPatternPatternMemoryResetsDataPoint(ts, 1)
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordOtelcolNodeContainerLogPatternPatternSeriesDataPoint(ts, 1)
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordOtelcolNodeContainerLogPatternPatternsDroppedDataPoint(ts, 1, AttributeCapMaxPatterns)
+			if tt.name == "reaggregate_set" {
+				mb.RecordOtelcolNodeContainerLogPatternPatternsDroppedDataPoint(ts, 3, AttributeCapMaxSeries)
+			}
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordOtelcolNodeContainerLogPatternPatternsEvictedDataPoint(ts, 1)
 			defaultMetricsCount++
 			allMetricsCount++
 			mb.RecordOtelcolNodeContainerLogPatternPatternsExpiredDataPoint(ts, 1)
@@ -123,6 +139,7 @@ func TestMetricsBuilder(t *testing.T) {
 			if tt.name == "reaggregate_set" {
 				assert.Empty(t, mb.metricContainerLogMessages.aggDataPoints)
 				assert.Empty(t, mb.metricOtelcolNodeContainerLogPatternLinesInvalid.aggDataPoints)
+				assert.Empty(t, mb.metricOtelcolNodeContainerLogPatternPatternsDropped.aggDataPoints)
 			}
 
 			if tt.expectEmpty {
@@ -229,7 +246,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["otelcol_node.container_log_pattern.lines_invalid"] = true
 						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
 						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
-						assert.Equal(t, "Lines that were not valid UTF-8 or held NUL bytes (counted, then mined with the bad bytes replaced) or that a decoder could not parse (counted and dropped).", mi.Description())
+						assert.Equal(t, "Lines that were not valid UTF-8 or held NUL bytes (counted, then mined with the bad bytes replaced), partial lines never completed (counted as a message after multiline_flush_timeout), or lines that a decoder could not parse or attribute (counted and dropped).", mi.Description())
 						assert.Equal(t, "{line}", mi.Unit())
 						assert.True(t, mi.Sum().IsMonotonic())
 						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
@@ -246,7 +263,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["otelcol_node.container_log_pattern.lines_invalid"] = true
 						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
 						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
-						assert.Equal(t, "Lines that were not valid UTF-8 or held NUL bytes (counted, then mined with the bad bytes replaced) or that a decoder could not parse (counted and dropped).", mi.Description())
+						assert.Equal(t, "Lines that were not valid UTF-8 or held NUL bytes (counted, then mined with the bad bytes replaced), partial lines never completed (counted as a message after multiline_flush_timeout), or lines that a decoder could not parse or attribute (counted and dropped).", mi.Description())
 						assert.Equal(t, "{line}", mi.Unit())
 						assert.True(t, mi.Sum().IsMonotonic())
 						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
@@ -272,7 +289,7 @@ func TestMetricsBuilder(t *testing.T) {
 					validatedMetrics["otelcol_node.container_log_pattern.lines_read"] = true
 					assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
 					assert.Equal(t, 1, mi.Sum().DataPoints().Len())
-					assert.Equal(t, "Lines the receiver read from all sources (before multiline grouping).", mi.Description())
+					assert.Equal(t, "Lines the receiver read from all sources (before multiline grouping), including the lines it then dropped or could not decode.", mi.Description())
 					assert.Equal(t, "{line}", mi.Unit())
 					assert.True(t, mi.Sum().IsMonotonic())
 					assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
@@ -286,7 +303,7 @@ func TestMetricsBuilder(t *testing.T) {
 					validatedMetrics["otelcol_node.container_log_pattern.lines_truncated"] = true
 					assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
 					assert.Equal(t, 1, mi.Sum().DataPoints().Len())
-					assert.Equal(t, "Lines or messages cut at max_log_size or max_message_length.", mi.Description())
+					assert.Equal(t, "Messages cut at max_log_size, max_message_bytes or max_message_lines, counted once per message however many caps cut it.", mi.Description())
 					assert.Equal(t, "{line}", mi.Unit())
 					assert.True(t, mi.Sum().IsMonotonic())
 					assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
@@ -309,12 +326,94 @@ func TestMetricsBuilder(t *testing.T) {
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
 					assert.Equal(t, int64(1), dp.IntValue())
-				case "otelcol_node.container_log_pattern.patterns_dropped":
-					assert.False(t, validatedMetrics["otelcol_node.container_log_pattern.patterns_dropped"], "Found a duplicate in the metrics slice: otelcol_node.container_log_pattern.patterns_dropped")
-					validatedMetrics["otelcol_node.container_log_pattern.patterns_dropped"] = true
+				case "otelcol_node.container_log_pattern.pattern_memory":
+					assert.False(t, validatedMetrics["otelcol_node.container_log_pattern.pattern_memory"], "Found a duplicate in the metrics slice: otelcol_node.container_log_pattern.pattern_memory")
+					validatedMetrics["otelcol_node.container_log_pattern.pattern_memory"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Estimated memory of the pattern miners now, bounded by max_pattern_memory.", mi.Description())
+					assert.Equal(t, "By", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "otelcol_node.container_log_pattern.pattern_memory_resets":
+					assert.False(t, validatedMetrics["otelcol_node.container_log_pattern.pattern_memory_resets"], "Found a duplicate in the metrics slice: otelcol_node.container_log_pattern.pattern_memory_resets")
+					validatedMetrics["otelcol_node.container_log_pattern.pattern_memory_resets"] = true
 					assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
 					assert.Equal(t, 1, mi.Sum().DataPoints().Len())
-					assert.Equal(t, "New patterns that did not fit under max_patterns and were counted in the overflow bucket instead.", mi.Description())
+					assert.Equal(t, "Pattern miners emptied (and capped at half their size) because the node was over max_pattern_memory; counts are kept.", mi.Description())
+					assert.Equal(t, "{reset}", mi.Unit())
+					assert.True(t, mi.Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
+					dp := mi.Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "otelcol_node.container_log_pattern.pattern_series":
+					assert.False(t, validatedMetrics["otelcol_node.container_log_pattern.pattern_series"], "Found a duplicate in the metrics slice: otelcol_node.container_log_pattern.pattern_series")
+					validatedMetrics["otelcol_node.container_log_pattern.pattern_series"] = true
+					assert.Equal(t, pmetric.MetricTypeGauge, mi.Type())
+					assert.Equal(t, 1, mi.Gauge().DataPoints().Len())
+					assert.Equal(t, "Pattern series held now (overflow buckets excluded); at most max_series.", mi.Description())
+					assert.Equal(t, "{series}", mi.Unit())
+					dp := mi.Gauge().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
+				case "otelcol_node.container_log_pattern.patterns_dropped":
+					if tt.name != "reaggregate_set" {
+						assert.False(t, validatedMetrics["otelcol_node.container_log_pattern.patterns_dropped"], "Found a duplicate in the metrics slice: otelcol_node.container_log_pattern.patterns_dropped")
+						validatedMetrics["otelcol_node.container_log_pattern.patterns_dropped"] = true
+						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
+						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
+						assert.Equal(t, "Messages counted in the overflow bucket (pattern_hash overflow) instead of their own pattern, by the cap that sent them there (max_patterns per container x source x level; max_series node-wide, including the counts of patterns evicted to make room). Their sum equals the sum of the overflow buckets.", mi.Description())
+						assert.Equal(t, "{message}", mi.Unit())
+						assert.True(t, mi.Sum().IsMonotonic())
+						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
+						dp := mi.Sum().DataPoints().At(0)
+						assert.Equal(t, start, dp.StartTimestamp())
+						assert.Equal(t, ts, dp.Timestamp())
+						assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+						assert.Equal(t, int64(1), dp.IntValue())
+						capAttrVal, ok := dp.Attributes().Get("cap")
+						assert.True(t, ok)
+						assert.Equal(t, "max_patterns", capAttrVal.Str())
+					} else {
+						assert.False(t, validatedMetrics["otelcol_node.container_log_pattern.patterns_dropped"], "Found a duplicate in the metrics slice: otelcol_node.container_log_pattern.patterns_dropped")
+						validatedMetrics["otelcol_node.container_log_pattern.patterns_dropped"] = true
+						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
+						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
+						assert.Equal(t, "Messages counted in the overflow bucket (pattern_hash overflow) instead of their own pattern, by the cap that sent them there (max_patterns per container x source x level; max_series node-wide, including the counts of patterns evicted to make room). Their sum equals the sum of the overflow buckets.", mi.Description())
+						assert.Equal(t, "{message}", mi.Unit())
+						assert.True(t, mi.Sum().IsMonotonic())
+						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
+						dp := mi.Sum().DataPoints().At(0)
+						assert.Equal(t, start, dp.StartTimestamp())
+						assert.Equal(t, ts, dp.Timestamp())
+						assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+						switch aggMap["otelcol_node.container_log_pattern.patterns_dropped"] {
+						case "sum":
+							assert.Equal(t, int64(4), dp.IntValue())
+						case "avg":
+							assert.Equal(t, int64(2), dp.IntValue())
+						case "min":
+							assert.Equal(t, int64(1), dp.IntValue())
+						case "max":
+							assert.Equal(t, int64(3), dp.IntValue())
+						}
+						_, ok := dp.Attributes().Get("cap")
+						assert.False(t, ok)
+					}
+				case "otelcol_node.container_log_pattern.patterns_evicted":
+					assert.False(t, validatedMetrics["otelcol_node.container_log_pattern.patterns_evicted"], "Found a duplicate in the metrics slice: otelcol_node.container_log_pattern.patterns_evicted")
+					validatedMetrics["otelcol_node.container_log_pattern.patterns_evicted"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
+					assert.Equal(t, 1, mi.Sum().DataPoints().Len())
+					assert.Equal(t, "Least recently used patterns of the container holding the most series, folded into its overflow bucket to make room under max_series for a container below its fair share.", mi.Description())
 					assert.Equal(t, "{pattern}", mi.Unit())
 					assert.True(t, mi.Sum().IsMonotonic())
 					assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
