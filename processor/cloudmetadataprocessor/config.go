@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
+	"path/filepath"
 	"time"
 
 	"github.com/otelcol-node/otelcol-node/processor/cloudmetadataprocessor/internal/cloudmeta"
@@ -27,6 +27,16 @@ const (
 	// The info gauge is re-sent often enough to stay fresh in an exporter
 	// with a 5-minute metric expiration, yet rarely enough to cost nothing.
 	defaultInfoInterval = 30 * time.Second
+
+	// Minimums reject durations that validate but cannot be meant: a bare
+	// number is read as nanoseconds, so `timeout: 2` would fail every
+	// request and `refresh_interval: 600` would ask the service without pause.
+	// A link-local metadata service answers well within 100ms.
+	minTimeout = 100 * time.Millisecond
+	// Ten seconds keeps a round (up to nine GCE leaves) far below every
+	// service's rate limit (Azure IMDS: 5 requests per second).
+	minRefreshInterval = 10 * time.Second
+	minInfoInterval    = time.Second
 )
 
 // Config defines the configuration of the cloud_metadata processor.
@@ -96,27 +106,32 @@ func (cfg *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("'endpoint' %w", err))
 		}
 	}
-	if cfg.SysfsRoot == "" && cfg.Provider == providerAuto {
-		errs = append(errs, errors.New("'sysfs_root' must be set when 'provider' is \"auto\""))
+	// A relative path would be read from the collector's working directory.
+	if cfg.Provider == providerAuto && !filepath.IsAbs(cfg.SysfsRoot) {
+		errs = append(errs, fmt.Errorf("'sysfs_root' must be an absolute path when 'provider' is %q, got %q", providerAuto, cfg.SysfsRoot))
 	}
-	if cfg.Timeout <= 0 {
-		errs = append(errs, errors.New("'timeout' must be positive"))
-	}
-	if cfg.RefreshInterval <= 0 {
-		errs = append(errs, errors.New("'refresh_interval' must be positive"))
-	} else if cfg.Timeout > 0 && cfg.RefreshInterval < cfg.Timeout {
-		errs = append(errs, errors.New("'refresh_interval' must not be shorter than 'timeout'"))
-	}
-	if cfg.InfoInterval <= 0 {
-		errs = append(errs, errors.New("'info_interval' must be positive"))
-	}
-	for key, v := range map[string]string{
-		"static::region":            cfg.Static.Region,
-		"static::availability_zone": cfg.Static.AvailabilityZone,
-		"static::instance_type":     cfg.Static.InstanceType,
+	for _, d := range []struct {
+		key                 string
+		d, minimum, example time.Duration
+	}{
+		{"timeout", cfg.Timeout, minTimeout, defaultTimeout},
+		{"refresh_interval", cfg.RefreshInterval, minRefreshInterval, defaultRefreshInterval},
+		{"info_interval", cfg.InfoInterval, minInfoInterval, defaultInfoInterval},
 	} {
-		if len(v) > cloudmeta.MaxValueLen || strings.ContainsFunc(v, isControl) {
-			errs = append(errs, fmt.Errorf("'%s' must be at most %d printable bytes", key, cloudmeta.MaxValueLen))
+		if err := checkMinDuration(d.key, d.d, d.minimum, d.example); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if cfg.RefreshInterval >= minRefreshInterval && cfg.RefreshInterval < cfg.Timeout {
+		errs = append(errs, fmt.Errorf("'refresh_interval' (%s) must not be shorter than 'timeout' (%s)", cfg.RefreshInterval, cfg.Timeout))
+	}
+	for _, s := range []struct{ key, v string }{
+		{"static::region", cfg.Static.Region},
+		{"static::availability_zone", cfg.Static.AvailabilityZone},
+		{"static::instance_type", cfg.Static.InstanceType},
+	} {
+		if !cloudmeta.ValidValue(s.v) {
+			errs = append(errs, fmt.Errorf("'%s' must be at most %d printable bytes", s.key, cloudmeta.MaxValueLen))
 		}
 	}
 	return errors.Join(errs...)
@@ -139,4 +154,11 @@ func validateEndpoint(endpoint string) error {
 	return nil
 }
 
-func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+// checkMinDuration rejects a duration below minimum, with a hint for the
+// usual cause: a number without a unit.
+func checkMinDuration(key string, d, minimum, example time.Duration) error {
+	if d >= minimum {
+		return nil
+	}
+	return fmt.Errorf("'%s' must be at least %s, got %s (a number without a unit is read as nanoseconds: write e.g. %s)", key, minimum, d, example)
+}

@@ -53,6 +53,14 @@ func TestLoadConfig(t *testing.T) {
 			}(),
 		},
 		{
+			id: component.NewIDWithName(metadata.Type, "minimums"),
+			expected: func() *Config {
+				cfg := createDefaultConfig()
+				cfg.Timeout, cfg.RefreshInterval, cfg.InfoInterval = minTimeout, minRefreshInterval, minInfoInterval
+				return cfg
+			}(),
+		},
+		{
 			id: component.NewIDWithName(metadata.Type, "daemonset"),
 			expected: func() *Config {
 				cfg := createDefaultConfig()
@@ -83,11 +91,13 @@ func TestInvalidConfig(t *testing.T) {
 		{"invalid-endpoint-scheme.yaml", "'endpoint' must be an http:// or https:// URL"},
 		{"invalid-endpoint-host.yaml", "'endpoint' must name a host"},
 		{"invalid-endpoint-query.yaml", "'endpoint' must be a base URL without query or fragment"},
-		{"invalid-timeout.yaml", "'timeout' must be positive"},
-		{"invalid-refresh-interval.yaml", "'refresh_interval' must be positive"},
-		{"invalid-refresh-shorter-than-timeout.yaml", "'refresh_interval' must not be shorter than 'timeout'"},
-		{"invalid-info-interval.yaml", "'info_interval' must be positive"},
-		{"invalid-sysfs-root.yaml", `'sysfs_root' must be set when 'provider' is "auto"`},
+		{"invalid-timeout.yaml", "'timeout' must be at least 100ms, got 2ns (a number without a unit is read as nanoseconds: write e.g. 2s)"},
+		{"invalid-timeout-zero.yaml", "'timeout' must be at least 100ms, got 0s"},
+		{"invalid-refresh-interval.yaml", "'refresh_interval' must be at least 10s, got 600ns"},
+		{"invalid-refresh-shorter-than-timeout.yaml", "'refresh_interval' (20s) must not be shorter than 'timeout' (30s)"},
+		{"invalid-info-interval.yaml", "'info_interval' must be at least 1s, got -1s"},
+		{"invalid-sysfs-root.yaml", `'sysfs_root' must be an absolute path when 'provider' is "auto", got ""`},
+		{"invalid-sysfs-root-relative.yaml", `'sysfs_root' must be an absolute path when 'provider' is "auto", got "sys"`},
 		{"invalid-static-region.yaml", "'static::region' must be at most 256 printable bytes"},
 	}
 	for _, tt := range tests {
@@ -101,6 +111,20 @@ func TestInvalidConfig(t *testing.T) {
 			assert.ErrorContains(t, confmap.Validate(cfg), tt.wantErr)
 		})
 	}
+}
+
+// The collector validates every component's config under its ID, the way
+// otelcol.Config holds them, so a user reads which component, which key and
+// which minimum: "processors::cloud_metadata/edge: 'timeout' must be ...".
+func TestInvalidConfigNamesComponent(t *testing.T) {
+	cfg := createDefaultConfig()
+	cfg.Timeout = 2
+	id := component.NewIDWithName(metadata.Type, "edge")
+	collectorConfig := struct {
+		Processors map[component.ID]component.Config `mapstructure:"processors"`
+	}{Processors: map[component.ID]component.Config{id: cfg}}
+	assert.ErrorContains(t, confmap.Validate(collectorConfig),
+		"processors::cloud_metadata/edge: 'timeout' must be at least 100ms, got 2ns")
 }
 
 func TestUnknownKeyIsRejected(t *testing.T) {

@@ -175,7 +175,14 @@ func (f *fetcher) run(ctx context.Context, client cloudmeta.Client) {
 			}
 			failures, backoff, lastFailure = 0, f.initialBackoff, ""
 		default:
+			// Invalid values and a missing instance id fail the round like an
+			// unreachable service: the snapshot keeps the last good values,
+			// so no second node_cloud_info series appears.
 			f.count(ctx, outcomeFailure)
+			var invalid *cloudmeta.InvalidValuesError
+			if errors.As(err, &invalid) {
+				f.telemetry.ProcessorCloudMetadataValuesDropped.Add(ctx, int64(len(invalid.Fields)))
+			}
 			failures++
 			wait = backoff
 			// One warning per distinct failure; the same failure again (a
@@ -199,12 +206,9 @@ func (f *fetcher) count(ctx context.Context, outcome string) {
 	f.telemetry.ProcessorCloudMetadataFetches.Add(ctx, 1, metric.WithAttributes(attribute.String("outcome", outcome)))
 }
 
-// publish sanitizes in, builds a snapshot and makes it visible to the
-// consume path; the next metrics batch carries its info metric.
+// publish builds a snapshot of in (values the client has validated) and
+// makes it visible to the consume path; the next metrics batch carries its
+// info metric.
 func (f *fetcher) publish(in cloudmeta.Instance, withInfo bool) {
-	if dropped := in.Sanitize(); dropped > 0 {
-		f.telemetry.ProcessorCloudMetadataValuesDropped.Add(context.Background(), int64(dropped))
-		f.logger.Debug("dropped invalid cloud metadata values", zap.Int("count", dropped))
-	}
 	f.snap.Store(newSnapshot(in, f.cfg.Static, f.cfg.ResourceAttributes, f.build, withInfo && f.cfg.EmitInfoMetric))
 }

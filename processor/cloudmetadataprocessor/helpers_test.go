@@ -88,13 +88,21 @@ func startPipelineWithLogger(t *testing.T, cfg *Config, logger *zap.Logger) *pip
 	require.NoError(t, p.logs.Start(ctx, p.host))
 	require.NoError(t, p.traces.Start(ctx, p.host))
 	t.Cleanup(func() {
-		require.NoError(t, p.metrics.Shutdown(ctx))
-		require.NoError(t, p.logs.Shutdown(ctx))
-		require.NoError(t, p.traces.Shutdown(ctx))
+		shutdown(t, p)
 		require.Empty(t, reg.m, "every fetcher released")
 		require.NoError(t, p.tel.Shutdown(ctx))
 	})
 	return p
+}
+
+// shutdown stops the pipeline's processors (and so the fetch loop); a
+// second call, as from the cleanup, does nothing more.
+func shutdown(t *testing.T, p *pipeline) {
+	t.Helper()
+	ctx := context.Background()
+	require.NoError(t, p.metrics.Shutdown(ctx))
+	require.NoError(t, p.logs.Shutdown(ctx))
+	require.NoError(t, p.traces.Shutdown(ctx))
 }
 
 // testConfig points the processor at fakes: DMI fixture and fake endpoint.

@@ -4,6 +4,7 @@ package cloudmetadataprocessor
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componentstatus"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
@@ -338,7 +340,7 @@ func TestRefreshPicksUpChanges(t *testing.T) {
 	p.waitForInfo(t)
 
 	// The server moves to another zone (e.g. a stop/start).
-	moved := strings.Replace(string(cloudmetadatatest.SharedSample(t, "hetzner/metadata.yaml")), "hel1-dc2", "fsn1-dc14", 1)
+	moved := strings.Replace(string(cloudmetadatatest.Sample(t, "hetzner/metadata.yaml")), "hel1-dc2", "fsn1-dc14", 1)
 	srv.Set("GET /hetzner/v1/metadata", []byte(moved))
 	require.Eventually(t, func() bool {
 		md := p.consumeMetrics(t)
@@ -354,17 +356,108 @@ func TestOneFetcherPerComponent(t *testing.T) {
 	assert.Equal(t, 1, srv.Hits("GET /metadata/instance"), "metrics, logs and traces share one fetch")
 }
 
-func TestInvalidValuesAreDroppedAndCounted(t *testing.T) {
+// The bug report's case: a service that answered well starts sending junk
+// (or loses the instance id). The good values stay on every signal, there
+// is still one node_cloud_info series, and each bad round is counted as a
+// failure (its rejected values too) and retried with back-off.
+func TestBadAnswerKeepsLastGoodValues(t *testing.T) {
+	tests := []struct {
+		name string
+		// spoil turns the fake's good answers bad.
+		spoil func(srv *cloudmetadatatest.Server)
+		// droppedPerRound is how many values each bad round rejects.
+		droppedPerRound int64
+	}{
+		{
+			name: "invalid values",
+			spoil: func(srv *cloudmetadatatest.Server) {
+				// A zone with a control character once gave region="leaf".
+				srv.Set("GET /computeMetadata/v1/instance/zone", []byte("projects/1/zones/leaf-\x01"))
+				srv.Set("GET /computeMetadata/v1/instance/hostname", []byte(strings.Repeat("h", 10_000)))
+			},
+			droppedPerRound: 2,
+		},
+		{
+			name:  "instance id lost",
+			spoil: func(srv *cloudmetadatatest.Server) { srv.Delete("GET /computeMetadata/v1/instance/id") },
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := cloudmetadatatest.NewServer(t)
+			cloudmetadatatest.ServeSamples(t, srv, "gcp")
+			cfg := testConfig(cloudmetadatatest.SysfsFixture("gcp"), srv.URL())
+			// Below the validated minimums on purpose, to see many rounds
+			// and an info point on every batch.
+			cfg.RefreshInterval = 20 * time.Millisecond
+			cfg.InfoInterval = time.Nanosecond
+			p := startPipeline(t, cfg)
+
+			infos := map[string]map[string]any{}
+			collect := func(md pmetric.Metrics) {
+				if info, ok := findInfo(md); ok {
+					infos[fmt.Sprint(info)] = info
+				}
+			}
+			good := p.waitForInfo(t)
+			collect(good)
+			goodAttrs := resourceAttrs(good.ResourceMetrics().At(0).Resource())
+			require.Equal(t, "1234567890123456789", goodAttrs["host.id"])
+			require.Equal(t, "us-central1", goodAttrs["cloud.region"])
+
+			tt.spoil(srv)
+			require.Eventually(t, func() bool {
+				collect(p.consumeMetrics(t))
+				return failures(t, p) >= 3
+			}, 10*time.Second, 10*time.Millisecond)
+			for range 3 {
+				out := p.consumeMetrics(t)
+				collect(out)
+				assert.Equal(t, goodAttrs, resourceAttrs(out.ResourceMetrics().At(0).Resource()),
+					"new container series keep host.id and cloud.region")
+			}
+			require.NoError(t, p.logs.ConsumeLogs(context.Background(), appLogs()))
+			assert.Equal(t, goodAttrs, resourceAttrs(p.lSink.AllLogs()[0].ResourceLogs().At(0).Resource()))
+			assert.Len(t, infos, 1, "one node_cloud_info series: %v", infos)
+
+			// Stop the fetch loop so the counters hold still, then check them
+			// exactly: one good (partial: provisioning-model is 404) round,
+			// every other round a failure with its rejected values.
+			shutdown(t, p)
+			n := failures(t, p)
+			metadatatest.AssertEqualProcessorCloudMetadataFetches(t, p.tel, []metricdata.DataPoint[int64]{
+				{Attributes: attribute.NewSet(attribute.String("outcome", outcomePartial)), Value: 1},
+				{Attributes: attribute.NewSet(attribute.String("outcome", outcomeFailure)), Value: n},
+			}, metricdatatest.IgnoreTimestamp())
+			if tt.droppedPerRound > 0 {
+				metadatatest.AssertEqualProcessorCloudMetadataValuesDropped(t, p.tel,
+					[]metricdata.DataPoint[int64]{{Value: n * tt.droppedPerRound}}, metricdatatest.IgnoreTimestamp())
+			} else {
+				_, err := p.tel.GetMetric("otelcol_processor_cloud_metadata_values_dropped")
+				assert.Error(t, err, "no value was rejected")
+			}
+			statuses := p.host.statuses()
+			assert.Equal(t, componentstatus.StatusRecoverableError, statuses[len(statuses)-1])
+		})
+	}
+}
+
+// A first answer with an invalid value publishes nothing: no info series
+// and no fetched attributes (a half answer would look like another node).
+func TestInvalidFirstAnswerPublishesNothing(t *testing.T) {
 	srv := cloudmetadatatest.NewServer(t)
 	cloudmetadatatest.ServeSamples(t, srv, "hetzner")
 	srv.Set("GET /hetzner/v1/metadata", []byte("instance-id: 42\nregion: eu-central\nhostname: "+strings.Repeat("h", 300)+"\n"))
 	p := startPipeline(t, testConfig(cloudmetadatatest.SysfsFixture("hetzner"), srv.URL()))
-	out := p.waitForInfo(t)
-	attrs := resourceAttrs(out.ResourceMetrics().At(0).Resource())
-	assert.NotContains(t, attrs, "host.name")
-	assert.Equal(t, "42", attrs["host.id"])
-	metadatatest.AssertEqualProcessorCloudMetadataValuesDropped(t, p.tel,
-		[]metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
+	require.Eventually(t, func() bool { return failures(t, p) >= 2 }, 10*time.Second, 10*time.Millisecond)
+	out := p.consumeMetrics(t)
+	_, ok := findInfo(out)
+	assert.False(t, ok)
+	assert.Equal(t, map[string]any{"container.id": "c0ffee", "cloud.provider": "hetzner"},
+		resourceAttrs(out.ResourceMetrics().At(0).Resource()), "only what detection knows")
+	m, err := p.tel.GetMetric("otelcol_processor_cloud_metadata_values_dropped")
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, m.Data.(metricdata.Sum[int64]).DataPoints[0].Value, int64(2), "one rejected host name per round")
 }
 
 func TestDisabledResourceAttributeAndInfoMetric(t *testing.T) {

@@ -5,7 +5,6 @@ package cloudmeta // import "github.com/otelcol-node/otelcol-node/processor/clou
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 )
 
@@ -29,7 +28,7 @@ func parseAWSIdentityDocument(body []byte) (awsIdentityDocument, error) {
 		return doc, fmt.Errorf("decoding instance identity document: %w", err)
 	}
 	if doc.InstanceID == "" {
-		return doc, errors.New("instance identity document has no instanceId")
+		return doc, fmt.Errorf("instance identity document has %w (instanceId)", ErrNoInstanceID)
 	}
 	return doc, nil
 }
@@ -59,6 +58,9 @@ func (c *awsClient) Fetch(ctx context.Context) (Instance, error) {
 	leaves.leaf(ctx, "/latest/meta-data/hostname", &in.HostName)
 	if leaves.stop != nil {
 		return in, fmt.Errorf("reading EC2 metadata: %w", leaves.stop)
+	}
+	if err := leaves.raw.err(); err != nil {
+		return in, fmt.Errorf("reading EC2 metadata: %w", err)
 	}
 	return in, partialOrNil(leaves.failed)
 }

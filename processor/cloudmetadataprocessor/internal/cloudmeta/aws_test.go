@@ -46,7 +46,7 @@ func TestAWSIMDSv2IdentityDocument(t *testing.T) {
 	f := newFakeIMDS(t)
 	needToken := serveAWSToken(f)
 	f.handle(http.MethodGet, "/latest/dynamic/instance-identity/document",
-		fakeRoute{body: sharedSample(t, "aws/instance-identity-document.json"), check: needToken})
+		fakeRoute{body: sample(t, "aws/instance-identity-document.json"), check: needToken})
 	serveAWSLeaves(f, needToken, map[string]string{
 		"instance-life-cycle":            "spot",
 		"placement/availability-zone-id": "usw2-az2",
@@ -81,7 +81,7 @@ func TestAWSIMDSv2IdentityDocument(t *testing.T) {
 
 func TestAWSMetadataMockConfig(t *testing.T) {
 	f := newFakeIMDS(t)
-	f.serveAWSMockConfig(t, sharedSample(t, "aws/ec2-metadata-mock.config.json"), serveAWSToken(f))
+	f.serveAWSMockConfig(t, sample(t, "aws/ec2-metadata-mock.config.json"), serveAWSToken(f))
 
 	in, err := newTestClient(t, ProviderAWS, f.URL(), answerTimeout).Fetch(context.Background())
 	require.NoError(t, err)
@@ -116,7 +116,7 @@ func TestAWSFallsBackToIMDSv1(t *testing.T) {
 			f := newFakeIMDS(t)
 			f.handle(http.MethodPut, "/latest/api/token", tt.token)
 			f.handle(http.MethodGet, "/latest/dynamic/instance-identity/document",
-				fakeRoute{body: sharedSample(t, "aws/instance-identity-document.powershell-example.json")})
+				fakeRoute{body: sample(t, "aws/instance-identity-document.powershell-example.json")})
 			serveAWSLeaves(f, nil, map[string]string{
 				"instance-life-cycle": "on-demand", "placement/availability-zone-id": "usw2-az1",
 				"public-ipv4": "198.51.100.1", "hostname": "ip-10-0-0-171",
@@ -141,7 +141,7 @@ func TestAWSSomeLeavesNotFound(t *testing.T) {
 	f := newFakeIMDS(t)
 	needToken := serveAWSToken(f)
 	f.handle(http.MethodGet, "/latest/dynamic/instance-identity/document",
-		fakeRoute{body: sharedSample(t, "aws/instance-identity-document.json"), check: needToken})
+		fakeRoute{body: sample(t, "aws/instance-identity-document.json"), check: needToken})
 	serveAWSLeaves(f, needToken, map[string]string{"instance-life-cycle": "on-demand", "hostname": "ip-10-158-112-84"})
 
 	in, err := newTestClient(t, ProviderAWS, f.URL(), answerTimeout).Fetch(context.Background())
@@ -163,7 +163,7 @@ func TestAWSIdentityDocumentFaults(t *testing.T) {
 	}{
 		{"server error", fakeRoute{status: http.StatusInternalServerError, body: []byte("oops")}, "HTTP 500 Internal Server Error: oops"},
 		{"malformed JSON", fakeRoute{body: []byte(`{"instanceId": "i-1", `)}, "decoding instance identity document"},
-		{"not an identity document", fakeRoute{body: []byte(`{"hello": "world"}`)}, "has no instanceId"},
+		{"not an identity document", fakeRoute{body: []byte(`{"hello": "world"}`)}, "has no instance id (instanceId)"},
 		{"HTML portal page", fakeRoute{body: []byte("<html><body>captive portal</body></html>")}, "decoding instance identity document"},
 	}
 	for _, tt := range tests {

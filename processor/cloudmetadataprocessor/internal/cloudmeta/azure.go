@@ -5,7 +5,6 @@ package cloudmeta // import "github.com/otelcol-node/otelcol-node/processor/clou
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -51,7 +50,7 @@ func parseAzureInstance(body []byte) (Instance, error) {
 	}
 	c := doc.Compute
 	if c.VMID == "" {
-		return in, errors.New("azure instance document has no compute.vmId")
+		return in, fmt.Errorf("azure instance document has %w (compute.vmId)", ErrNoInstanceID)
 	}
 	in.AccountID, in.InstanceID, in.InstanceType = c.SubscriptionID, c.VMID, c.VMSize
 	in.Region, in.AvailabilityZone = c.Location, c.Zone
@@ -59,8 +58,14 @@ func parseAzureInstance(body []byte) (Instance, error) {
 	if in.HostName == "" {
 		in.HostName = c.Name
 	}
+	// The life cycle is derived from priority: validate it first.
+	var raw rawValues
+	priority := raw.take("compute.priority", c.Priority)
+	if err := raw.err(); err != nil {
+		return Instance{Provider: ProviderAzure}, fmt.Errorf("decoding Azure instance document: %w", err)
+	}
 	// "Spot" today; "Low" is the retired low-priority VM, evicted the same way.
-	switch strings.ToLower(c.Priority) {
+	switch strings.ToLower(priority) {
 	case "regular":
 		in.LifeCycle = LifeCycleOnDemand
 	case "spot", "low":

@@ -15,7 +15,7 @@ import (
 // (400), no api-version (400 with the documented error body), and proxied
 // requests (X-Forwarded-For).
 func azureChecks(tb testing.TB) func(*http.Request) (int, string) {
-	missingVersion := string(sharedSample(tb, "azure/error-missing-api-version.json"))
+	missingVersion := string(sample(tb, "azure/error-missing-api-version.json"))
 	return func(r *http.Request) (int, string) {
 		switch {
 		case r.Header.Get("Metadata") != "true":
@@ -31,7 +31,7 @@ func azureChecks(tb testing.TB) func(*http.Request) (int, string) {
 
 func TestAzure(t *testing.T) {
 	f := newFakeIMDS(t)
-	f.handle(http.MethodGet, "/metadata/instance", fakeRoute{body: sharedSample(t, "azure/instance-linux.json"), check: azureChecks(t)})
+	f.handle(http.MethodGet, "/metadata/instance", fakeRoute{body: sample(t, "azure/instance-linux.json"), check: azureChecks(t)})
 
 	in, err := newTestClient(t, ProviderAzure, f.URL(), answerTimeout).Fetch(context.Background())
 	require.NoError(t, err)
@@ -67,7 +67,7 @@ func TestAzureServiceErrorIsReported(t *testing.T) {
 	// An IMDS that does not know our api-version answers 400 with a reason.
 	f := newFakeIMDS(t)
 	f.handle(http.MethodGet, "/metadata/instance", fakeRoute{
-		status: http.StatusBadRequest, body: sharedSample(t, "azure/error-missing-api-version.json"),
+		status: http.StatusBadRequest, body: sample(t, "azure/error-missing-api-version.json"),
 	})
 	_, err := newTestClient(t, ProviderAzure, f.URL(), answerTimeout).Fetch(context.Background())
 	require.ErrorContains(t, err, "HTTP 400")
@@ -77,7 +77,7 @@ func TestAzureServiceErrorIsReported(t *testing.T) {
 func TestAzureMalformed(t *testing.T) {
 	for name, body := range map[string]string{
 		"truncated JSON":        `{"compute": {"vmId": "x"`,
-		"network interface doc": string(sharedSample(t, "azure/instance-network-interface-0.json")),
+		"network interface doc": string(sample(t, "azure/instance-network-interface-0.json")),
 		"JSON array":            `[1, 2, 3]`,
 	} {
 		t.Run(name, func(t *testing.T) {

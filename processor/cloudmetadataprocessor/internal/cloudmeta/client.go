@@ -32,11 +32,19 @@ type Client interface {
 
 // NewClient returns the client of provider p for the metadata service at
 // endpoint (the provider default when empty). timeout bounds each request.
+// Every client validates what it read (see checkedClient).
 func NewClient(p Provider, endpoint string, timeout time.Duration, logger *zap.Logger) (Client, error) {
 	if endpoint == "" {
 		endpoint = p.DefaultEndpoint()
 	}
-	h := newHTTPGetter(strings.TrimRight(endpoint, "/"), timeout)
+	c, err := newProviderClient(p, newHTTPGetter(strings.TrimRight(endpoint, "/"), timeout), logger)
+	if err != nil {
+		return nil, err
+	}
+	return checkedClient{provider: p, client: c}, nil
+}
+
+func newProviderClient(p Provider, h *httpGetter, logger *zap.Logger) (Client, error) {
 	switch p {
 	case ProviderAWS:
 		return &awsClient{imds: newTokenSession(h, awsTokenHeaders, logger)}, nil
@@ -142,7 +150,7 @@ func errorDetail(body []byte) string {
 	if len(s) > maxDetail {
 		s = s[:maxDetail] + "..."
 	}
-	if !validValue(s) {
+	if !ValidValue(s) {
 		return ""
 	}
 	return s

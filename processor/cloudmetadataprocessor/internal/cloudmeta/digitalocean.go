@@ -5,7 +5,6 @@ package cloudmeta // import "github.com/otelcol-node/otelcol-node/processor/clou
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -37,7 +36,7 @@ func parseDigitalOceanMetadata(body []byte) (Instance, error) {
 		return in, fmt.Errorf("decoding DigitalOcean metadata: %w", err)
 	}
 	if md.DropletID == 0 {
-		return in, errors.New("digitalocean metadata has no droplet_id")
+		return in, fmt.Errorf("digitalocean metadata has %w (droplet_id)", ErrNoInstanceID)
 	}
 	in.InstanceID = strconv.FormatInt(md.DropletID, 10)
 	in.HostName, in.Region = md.Hostname, md.Region

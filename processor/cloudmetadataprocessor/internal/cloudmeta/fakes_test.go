@@ -17,25 +17,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap/zaptest"
-
-	"github.com/otelcol-node/otelcol-node/internal/testenv"
 )
 
-// sharedSamples is the team's shared set of documented metadata responses;
-// the repository is cloned beside shared/ in CI too.
-const sharedSamples = "../../../../../shared/testdata/cloudmeta"
-
-// sharedSample reads one shared sample; under CI=true a missing sample set fails.
-func sharedSample(tb testing.TB, rel string) []byte {
-	tb.Helper()
-	_, err := os.Stat(sharedSamples)
-	testenv.Require(tb, err == nil, "shared metadata samples at "+sharedSamples)
-	b, err := os.ReadFile(filepath.Join(sharedSamples, rel))
-	require.NoError(tb, err)
-	return b
-}
-
-func localSample(tb testing.TB, rel string) []byte {
+// sample reads one fixture under testdata/ (documented responses and
+// constructed ones alike; provenance in testdata/SOURCES.md and README.md).
+func sample(tb testing.TB, rel string) []byte {
 	tb.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", rel))
 	require.NoError(tb, err)

@@ -87,21 +87,25 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 	assert.Equal(t, http.StatusFound, se.Code)
 }
 
-func TestSanitize(t *testing.T) {
+func TestNormalize(t *testing.T) {
 	in := Instance{
 		Provider:   ProviderAWS,
 		InstanceID: "  i-123\n",
-		Region:     strings.Repeat("r", MaxValueLen+1),
-		HostName:   "bad\x00host",
-		PublicIPv4: "\xff\xfe",
 		LocalIPv4:  strings.Repeat("1", MaxValueLen),
 	}
-	assert.Equal(t, 3, in.Sanitize())
-	assert.Equal(t, "i-123", in.InstanceID)
-	assert.Empty(t, in.Region)
-	assert.Empty(t, in.HostName)
-	assert.Empty(t, in.PublicIPv4)
+	require.NoError(t, in.normalize())
+	assert.Equal(t, "i-123", in.InstanceID, "values are trimmed")
 	assert.Len(t, in.LocalIPv4, MaxValueLen, "a value at the cap is kept")
+
+	in.Region = strings.Repeat("r", MaxValueLen+1)
+	in.HostName = "bad\x00host"
+	in.PublicIPv4 = "\xff\xfe"
+	var ive *InvalidValuesError
+	require.ErrorAs(t, in.normalize(), &ive)
+	assert.Equal(t, []string{"region", "public_ipv4", "host_name"}, ive.Fields)
+	assert.EqualError(t, ive, "metadata values longer than 256 bytes or holding control characters: region, public_ipv4, host_name")
+
+	require.ErrorIs(t, (&Instance{Provider: ProviderGCP, Region: "us-central1", InstanceID: " "}).normalize(), ErrNoInstanceID)
 }
 
 func TestUnknownProvider(t *testing.T) {

@@ -13,10 +13,13 @@ import (
 // panics.
 
 func addSeeds(f *testing.F, paths ...string) {
+	f.Helper()
 	for _, p := range paths {
-		if b, err := os.ReadFile(p); err == nil {
-			f.Add(b)
+		b, err := os.ReadFile(filepath.Join("testdata", p))
+		if err != nil {
+			f.Fatalf("reading seed: %v", err)
 		}
+		f.Add(b)
 	}
 	f.Add([]byte{})
 	f.Add([]byte("{}"))
@@ -27,12 +30,12 @@ func checkParsed(t *testing.T, in Instance, err error) {
 	if err == nil && in.InstanceID == "" {
 		t.Fatalf("parser accepted an answer without an instance id: %+v", in)
 	}
-	in.Sanitize()
+	_ = in.normalize()
 }
 
 func FuzzParseAWSIdentityDocument(f *testing.F) {
-	addSeeds(f, filepath.Join(sharedSamples, "aws/instance-identity-document.json"),
-		filepath.Join(sharedSamples, "aws/instance-identity-document.powershell-example.json"))
+	addSeeds(f, "aws/instance-identity-document.json",
+		"aws/instance-identity-document.powershell-example.json")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		doc, err := parseAWSIdentityDocument(b)
 		checkParsed(t, Instance{InstanceID: doc.InstanceID}, err)
@@ -40,7 +43,7 @@ func FuzzParseAWSIdentityDocument(f *testing.F) {
 }
 
 func FuzzParseAzureInstance(f *testing.F) {
-	addSeeds(f, filepath.Join(sharedSamples, "azure/instance-linux.json"))
+	addSeeds(f, "azure/instance-linux.json")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		in, err := parseAzureInstance(b)
 		checkParsed(t, in, err)
@@ -48,7 +51,7 @@ func FuzzParseAzureInstance(f *testing.F) {
 }
 
 func FuzzParseHetznerMetadata(f *testing.F) {
-	addSeeds(f, filepath.Join(sharedSamples, "hetzner/metadata.yaml"))
+	addSeeds(f, "hetzner/metadata.yaml")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		in, err := parseHetznerMetadata(b)
 		checkParsed(t, in, err)
@@ -56,14 +59,14 @@ func FuzzParseHetznerMetadata(f *testing.F) {
 }
 
 func FuzzParseHetznerPrivateNetworks(f *testing.F) {
-	addSeeds(f, filepath.Join(sharedSamples, "hetzner/private-networks.yaml"))
+	addSeeds(f, "hetzner/private-networks.yaml")
 	f.Fuzz(func(_ *testing.T, b []byte) {
 		_, _ = parseHetznerPrivateIPv4(b)
 	})
 }
 
 func FuzzParseDigitalOceanMetadata(f *testing.F) {
-	addSeeds(f, "testdata/digitalocean/metadata-v1.json")
+	addSeeds(f, "digitalocean/metadata-v1.json")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		in, err := parseDigitalOceanMetadata(b)
 		checkParsed(t, in, err)
@@ -71,7 +74,7 @@ func FuzzParseDigitalOceanMetadata(f *testing.F) {
 }
 
 func FuzzParseOracle(f *testing.F) {
-	addSeeds(f, "testdata/oracle/instance.json", "testdata/oracle/vnics.json")
+	addSeeds(f, "oracle/instance.json", "oracle/vnics.json")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		in, err := parseOracleInstance(b)
 		checkParsed(t, in, err)
@@ -80,7 +83,7 @@ func FuzzParseOracle(f *testing.F) {
 }
 
 func FuzzParseScalewayConf(f *testing.F) {
-	addSeeds(f, "testdata/scaleway/conf.txt")
+	addSeeds(f, "scaleway/conf.txt")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		in, err := parseScalewayConf(b)
 		checkParsed(t, in, err)

@@ -29,7 +29,7 @@ func serveGCP(f *fakeIMDS, leaves map[string]string) {
 }
 
 func TestGCP(t *testing.T) {
-	leaves := readTSV(t, sharedSample(t, "gcp/leaves.illustrative.tsv"))
+	leaves := readTSV(t, sample(t, "gcp/leaves.illustrative.tsv"))
 	f := newFakeIMDS(t)
 	serveGCP(f, leaves)
 
@@ -65,7 +65,7 @@ func TestGCPLifeCycle(t *testing.T) {
 		{"", "", ""},
 	}
 	for _, tt := range tests {
-		leaves := readTSV(t, sharedSample(t, "gcp/leaves.illustrative.tsv"))
+		leaves := readTSV(t, sample(t, "gcp/leaves.illustrative.tsv"))
 		delete(leaves, "instance/scheduling/preemptible")
 		if tt.preemptible != "" {
 			leaves["instance/scheduling/preemptible"] = tt.preemptible

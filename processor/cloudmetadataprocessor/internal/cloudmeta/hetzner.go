@@ -4,7 +4,6 @@ package cloudmeta // import "github.com/otelcol-node/otelcol-node/processor/clou
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -35,7 +34,7 @@ func parseHetznerMetadata(body []byte) (Instance, error) {
 		return in, fmt.Errorf("decoding Hetzner metadata YAML: %w", err)
 	}
 	if md.InstanceID == "" {
-		return in, errors.New("hetzner metadata has no instance-id")
+		return in, fmt.Errorf("hetzner metadata has %w (instance-id)", ErrNoInstanceID)
 	}
 	in.InstanceID, in.HostName, in.Region = md.InstanceID, md.Hostname, md.Region
 	in.AvailabilityZone, in.PublicIPv4, in.LocalIPv4 = md.AvailabilityZone, md.PublicIPv4, md.LocalIPv4

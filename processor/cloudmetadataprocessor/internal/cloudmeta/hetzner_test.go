@@ -12,8 +12,8 @@ import (
 )
 
 func serveHetzner(tb testing.TB, f *fakeIMDS) {
-	f.handle(http.MethodGet, "/hetzner/v1/metadata", fakeRoute{body: sharedSample(tb, "hetzner/metadata.yaml")})
-	f.handle(http.MethodGet, "/hetzner/v1/metadata/private-networks", fakeRoute{body: sharedSample(tb, "hetzner/private-networks.yaml")})
+	f.handle(http.MethodGet, "/hetzner/v1/metadata", fakeRoute{body: sample(tb, "hetzner/metadata.yaml")})
+	f.handle(http.MethodGet, "/hetzner/v1/metadata/private-networks", fakeRoute{body: sample(tb, "hetzner/private-networks.yaml")})
 }
 
 func TestHetzner(t *testing.T) {
@@ -34,7 +34,7 @@ func TestHetzner(t *testing.T) {
 
 func TestHetznerWithoutPrivateNetwork(t *testing.T) {
 	f := newFakeIMDS(t)
-	f.handle(http.MethodGet, "/hetzner/v1/metadata", fakeRoute{body: sharedSample(t, "hetzner/metadata.yaml")})
+	f.handle(http.MethodGet, "/hetzner/v1/metadata", fakeRoute{body: sample(t, "hetzner/metadata.yaml")})
 	in, err := newTestClient(t, ProviderHetzner, f.URL(), answerTimeout).Fetch(context.Background())
 	require.ErrorIs(t, err, ErrPartial)
 	assert.ErrorContains(t, err, "private-networks: HTTP 404")
@@ -64,7 +64,7 @@ func TestHetznerMalformedYAML(t *testing.T) {
 
 func TestHetznerMalformedPrivateNetworks(t *testing.T) {
 	f := newFakeIMDS(t)
-	f.handle(http.MethodGet, "/hetzner/v1/metadata", fakeRoute{body: sharedSample(t, "hetzner/metadata.yaml")})
+	f.handle(http.MethodGet, "/hetzner/v1/metadata", fakeRoute{body: sample(t, "hetzner/metadata.yaml")})
 	f.handle(http.MethodGet, "/hetzner/v1/metadata/private-networks", fakeRoute{body: []byte("ip: [")})
 	in, err := newTestClient(t, ProviderHetzner, f.URL(), answerTimeout).Fetch(context.Background())
 	require.ErrorIs(t, err, ErrPartial, "the summary was fine, only the private address is lost")

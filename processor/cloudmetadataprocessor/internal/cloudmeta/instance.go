@@ -2,15 +2,12 @@
 
 package cloudmeta // import "github.com/otelcol-node/otelcol-node/processor/cloudmetadataprocessor/internal/cloudmeta"
 
-import (
-	"strings"
-	"unicode"
-)
+import "fmt"
 
 // MaxValueLen caps every metadata value. Values become label values on every
 // series, so a broken or hostile metadata server must not be able to blow up
-// series size; longer values are dropped (not truncated, which would forge a
-// plausible but wrong value) and counted.
+// series size. A longer value fails validation (it is never truncated, which
+// would forge a plausible but wrong value), and with it the whole round.
 const MaxValueLen = 256
 
 // Life cycle values shared by all providers (the reference agent's spelling).
@@ -36,35 +33,36 @@ type Instance struct {
 	HostName           string
 }
 
-// Sanitize trims whitespace from every value and clears values longer than
-// MaxValueLen or holding control characters. It returns how many values it
-// cleared, so the caller can count them.
-func (in *Instance) Sanitize() (dropped int) {
-	for _, v := range in.values() {
-		*v = strings.TrimSpace(*v)
-		if !validValue(*v) {
-			*v = ""
-			dropped++
-		}
-	}
-	return dropped
+// field is one value of an Instance with the node_cloud_info label (or
+// resource attribute, for the host name) it becomes, the name validation
+// errors use.
+type field struct {
+	name string
+	v    *string
 }
 
-func (in *Instance) values() []*string {
-	return []*string{
-		&in.AccountID, &in.InstanceID, &in.InstanceType, &in.LifeCycle, &in.Region,
-		&in.AvailabilityZone, &in.AvailabilityZoneID, &in.LocalIPv4, &in.PublicIPv4, &in.HostName,
+func (in *Instance) fields() []field {
+	return []field{
+		{"account_id", &in.AccountID}, {"instance_id", &in.InstanceID}, {"instance_type", &in.InstanceType},
+		{"instance_life_cycle", &in.LifeCycle}, {"region", &in.Region}, {"availability_zone", &in.AvailabilityZone},
+		{"availability_zone_id", &in.AvailabilityZoneID}, {"local_ipv4", &in.LocalIPv4},
+		{"public_ipv4", &in.PublicIPv4}, {"host_name", &in.HostName},
 	}
 }
 
-func validValue(v string) bool {
-	if len(v) > MaxValueLen {
-		return false
+// normalize trims every value and validates the result. It fails, naming
+// the fields, when a value is invalid, and with ErrNoInstanceID when the
+// instance id is missing: without it the answer does not identify a node.
+func (in *Instance) normalize() error {
+	var raw rawValues
+	for _, f := range in.fields() {
+		*f.v = raw.take(f.name, *f.v)
 	}
-	for _, r := range v {
-		if unicode.IsControl(r) || r == unicode.ReplacementChar {
-			return false
-		}
+	if err := raw.err(); err != nil {
+		return err
 	}
-	return true
+	if in.InstanceID == "" {
+		return fmt.Errorf("%s metadata answer has %w", in.Provider, ErrNoInstanceID)
+	}
+	return nil
 }

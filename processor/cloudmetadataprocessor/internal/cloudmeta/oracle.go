@@ -5,7 +5,6 @@ package cloudmeta // import "github.com/otelcol-node/otelcol-node/processor/clou
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -39,15 +38,22 @@ func parseOracleInstance(body []byte) (Instance, error) {
 		return in, fmt.Errorf("decoding Oracle instance metadata: %w", err)
 	}
 	if md.ID == "" {
-		return in, errors.New("oracle instance metadata has no id")
+		return in, fmt.Errorf("oracle instance metadata has %w (id)", ErrNoInstanceID)
 	}
-	in.InstanceID, in.HostName, in.InstanceType = md.ID, md.Hostname, md.Shape
-	in.Region, in.AccountID = md.CanonicalRegionName, md.TenantID
+	in.InstanceID, in.HostName, in.InstanceType, in.AccountID = md.ID, md.Hostname, md.Shape, md.TenantID
+	// The zone is derived from the region and the availability domain:
+	// validate both first, so a rejected value never yields a plausible zone.
+	var raw rawValues
+	in.Region = raw.take("canonicalRegionName", md.CanonicalRegionName)
+	domain := raw.take("availabilityDomain", md.AvailabilityDomain)
+	if err := raw.err(); err != nil {
+		return Instance{Provider: ProviderOracle}, fmt.Errorf("decoding Oracle instance metadata: %w", err)
+	}
 	// The availability domain name carries a tenancy-specific prefix
 	// ("EMIr:"); like the reference agent, report "<region>-ad-<n>", which is
 	// the same for every tenancy.
-	if m := oracleADSuffix.FindStringSubmatch(md.AvailabilityDomain); m != nil && md.CanonicalRegionName != "" {
-		in.AvailabilityZone = md.CanonicalRegionName + "-ad-" + m[1]
+	if m := oracleADSuffix.FindStringSubmatch(domain); m != nil && in.Region != "" {
+		in.AvailabilityZone = in.Region + "-ad-" + m[1]
 	}
 	return in, nil
 }

@@ -16,7 +16,7 @@ import (
 
 func TestDigitalOcean(t *testing.T) {
 	f := newFakeIMDS(t)
-	f.handle(http.MethodGet, "/metadata/v1.json", fakeRoute{body: localSample(t, "digitalocean/metadata-v1.json")})
+	f.handle(http.MethodGet, "/metadata/v1.json", fakeRoute{body: sample(t, "digitalocean/metadata-v1.json")})
 	in, err := newTestClient(t, ProviderDigitalOcean, f.URL(), answerTimeout).Fetch(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, Instance{
@@ -38,8 +38,8 @@ func TestOracle(t *testing.T) {
 		}
 		return 0, ""
 	}
-	f.handle(http.MethodGet, "/opc/v2/instance/", fakeRoute{body: localSample(t, "oracle/instance.json"), check: needAuth})
-	f.handle(http.MethodGet, "/opc/v2/vnics/", fakeRoute{body: localSample(t, "oracle/vnics.json"), check: needAuth})
+	f.handle(http.MethodGet, "/opc/v2/instance/", fakeRoute{body: sample(t, "oracle/instance.json"), check: needAuth})
+	f.handle(http.MethodGet, "/opc/v2/vnics/", fakeRoute{body: sample(t, "oracle/vnics.json"), check: needAuth})
 	in, err := newTestClient(t, ProviderOracle, f.URL(), answerTimeout).Fetch(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, Instance{
@@ -55,7 +55,7 @@ func TestOracle(t *testing.T) {
 }
 
 func serveAlibaba(tb testing.TB, f *fakeIMDS, check func(*http.Request) (int, string)) {
-	for path, v := range readTSV(tb, localSample(tb, "alibaba/leaves.tsv")) {
+	for path, v := range readTSV(tb, sample(tb, "alibaba/leaves.tsv")) {
 		f.handle(http.MethodGet, "/latest/meta-data/"+path, fakeRoute{body: []byte(v), check: check})
 	}
 }
@@ -97,7 +97,7 @@ func TestAlibabaNormalModeWithoutEIP(t *testing.T) {
 
 func TestScaleway(t *testing.T) {
 	f := newFakeIMDS(t)
-	f.handle(http.MethodGet, "/conf", fakeRoute{body: localSample(t, "scaleway/conf.txt")})
+	f.handle(http.MethodGet, "/conf", fakeRoute{body: sample(t, "scaleway/conf.txt")})
 	in, err := newTestClient(t, ProviderScaleway, f.URL(), answerTimeout).Fetch(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, Instance{
@@ -115,5 +115,5 @@ func TestScaleway(t *testing.T) {
 
 func TestScalewayJunk(t *testing.T) {
 	_, err := parseScalewayConf([]byte("<html>not the conf</html>\n"))
-	require.ErrorContains(t, err, "has no ID")
+	require.ErrorContains(t, err, "has no instance id (ID)")
 }

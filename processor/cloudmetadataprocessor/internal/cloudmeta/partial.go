@@ -24,11 +24,13 @@ func (e *partialError) Is(target error) bool { return target == ErrPartial }
 func (e *partialError) Unwrap() []error      { return e.errs }
 
 // leafReader reads plain-text leaves (one value per URL) and remembers which
-// ones failed, so one missing field does not lose the others.
+// ones failed, so one missing field does not lose the others. Each value is
+// validated as it is read, before anything is derived from it.
 type leafReader struct {
 	get    func(ctx context.Context, path string) ([]byte, error)
 	read   int
 	failed []error
+	raw    rawValues
 	// stop is the transport error that ended the round, if any.
 	stop error
 }
@@ -49,14 +51,17 @@ func (r *leafReader) leaf(ctx context.Context, path string, dst *string) {
 		return
 	}
 	r.read++
-	*dst = strings.TrimSpace(string(body))
+	*dst = r.raw.take(path, string(body))
 }
 
-// result turns what was read into the Fetch error contract.
+// result turns what was read into the Fetch error contract. An invalid
+// value fails the round even when others were read.
 func (r *leafReader) result(what string) error {
 	switch {
 	case r.stop != nil:
 		return fmt.Errorf("reading %s metadata: %w", what, r.stop)
+	case r.raw.err() != nil:
+		return fmt.Errorf("reading %s metadata: %w", what, r.raw.err())
 	case r.read == 0:
 		return fmt.Errorf("reading %s metadata: no field could be read: %w", what, errors.Join(r.failed...))
 	case len(r.failed) > 0:

@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -31,11 +30,16 @@ func parseScalewayConf(body []byte) (Instance, error) {
 		return in, fmt.Errorf("decoding Scaleway metadata: %w", err)
 	}
 	if kv["ID"] == "" {
-		return in, errors.New("scaleway metadata has no ID")
+		return in, fmt.Errorf("scaleway metadata has %w (ID)", ErrNoInstanceID)
 	}
 	in.InstanceID, in.InstanceType, in.HostName = kv["ID"], kv["COMMERCIAL_TYPE"], kv["HOSTNAME"]
 	in.AccountID = kv["ORGANIZATION"]
-	in.AvailabilityZone = kv["ZONE"]
+	// The region is derived from the zone: validate the zone first.
+	var raw rawValues
+	in.AvailabilityZone = raw.take("ZONE", kv["ZONE"])
+	if err := raw.err(); err != nil {
+		return Instance{Provider: ProviderScaleway}, fmt.Errorf("decoding Scaleway metadata: %w", err)
+	}
 	in.Region = zoneRegion(in.AvailabilityZone) // fr-par-1 -> fr-par, same shape as GCP zones
 	in.LocalIPv4, in.PublicIPv4 = kv["PRIVATE_IP"], kv["PUBLIC_IP_ADDRESS"]
 	return in, nil

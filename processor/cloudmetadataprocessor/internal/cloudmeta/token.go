@@ -54,7 +54,7 @@ func newTokenSession(h *httpGetter, headers tokenHeaders, logger *zap.Logger) *t
 func (s *tokenSession) begin(ctx context.Context) {
 	body, _, err := s.h.do(ctx, http.MethodPut, tokenPath, http.Header{s.headers.ttl: {tokenTTLSeconds}})
 	token := strings.TrimSpace(string(body))
-	if err == nil && token != "" && validValue(token) {
+	if err == nil && token != "" && ValidValue(token) {
 		s.token = token
 		return
 	}

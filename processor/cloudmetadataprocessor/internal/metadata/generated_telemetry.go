@@ -67,7 +67,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ProcessorCloudMetadataValuesDropped, err = builder.meter.Int64Counter(
 		"otelcol_processor_cloud_metadata_values_dropped",
-		metric.WithDescription("Metadata values dropped because they were longer than the value cap or held control characters. [Alpha]"),
+		metric.WithDescription("Metadata values rejected because they were longer than the value cap or held control characters; the fetch round that carried them counts as a failure and the last good values stay. [Alpha]"),
 		metric.WithUnit("{value}"),
 	)
 	errs = errors.Join(errs, err)

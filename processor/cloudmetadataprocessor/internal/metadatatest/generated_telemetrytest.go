@@ -40,7 +40,7 @@ func AssertEqualProcessorCloudMetadataFetches(t *testing.T, tt *componenttest.Te
 func AssertEqualProcessorCloudMetadataValuesDropped(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_processor_cloud_metadata_values_dropped",
-		Description: "Metadata values dropped because they were longer than the value cap or held control characters. [Alpha]",
+		Description: "Metadata values rejected because they were longer than the value cap or held control characters; the fetch round that carried them counts as a failure and the last good values stay. [Alpha]",
 		Unit:        "{value}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
