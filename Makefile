@@ -8,11 +8,14 @@ TEST_TIMEOUT  ?= 45m
 # Kernel, Docker and end-to-end tests share one machine: run two packages at once at most.
 TEST_FLAGS    ?= -count=1 -p 2 -timeout $(TEST_TIMEOUT)
 BENCH_FLAGS   ?= -run=^$$ -bench=. -benchmem -count=1 -timeout 30m
+# `make image` tags the FROM scratch image of build/image/Dockerfile with this.
+IMAGE         ?= otelcol-node:dev
 
-.PHONY: help build run test test-unit bench generate generate-code generate-distribution vmlinux check-generated lint
+.PHONY: help build image run test test-unit bench generate generate-code generate-distribution vmlinux check-generated lint
 
 help:
 	@echo "build                  build $(BIN) from distribution/ (ocb output)"
+	@echo "image                  build the $(IMAGE) container image (FROM scratch) from $(BIN)"
 	@echo "run                    build and run the collector with its embedded default config"
 	@echo "test                   build, then run every test tier (kernel/e2e tiers need root; all run under CI=true)"
 	@echo "test-unit              unit tests only (no root needed; kernel tiers skip outside CI)"
@@ -23,6 +26,11 @@ help:
 
 build:
 	cd distribution && CGO_ENABLED=0 $(GO) build $(BUILD_FLAGS) -o ../$(BIN) .
+
+# The image needs only the static binary; the script keeps the build context
+# to three files and works against any daemon DOCKER_HOST names.
+image: build
+	build/image/build.sh $(BIN) $(IMAGE)
 
 run: build
 	./$(BIN)

@@ -3,71 +3,65 @@
 package e2e
 
 import (
-	"bytes"
-	"errors"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/otelcol-node/otelcol-node/internal/e2etest"
 )
 
-// The configs users copy -- the standalone example, the DaemonSet's
-// ConfigMap and the embedded default -- must pass the collector's own
-// validation with this distribution's components.
+// examplesByKind names every file of examples/ and the test that checks it,
+// so a new example cannot ship unchecked.
+var examplesByKind = map[string]string{
+	"README.md":              "documentation",
+	"daemonset.yaml":         "TestManifestsDecodeStrictly, TestDaemonSetStarts, TestImageRunsDaemonSetPod",
+	"standalone.yaml":        "TestExampleConfigsValidate",
+	"prometheus-scrape.yaml": "TestPrometheusScrapesCollector (its static job and rule_files, in a real Prometheus)",
+	"alerts.yaml":            "TestAlertRules (promtool check rules), TestPrometheusScrapesCollector",
+	"alerts_test.yaml":       "TestAlertRules (promtool test rules)",
+	"grafana-dashboard.json": "TestDashboardQueries, TestPrometheusScrapesCollector",
+	"otlp-agent.yaml":        "TestExampleConfigsValidate, TestOTLPExportToGateway",
+}
+
+func TestEveryExampleIsChecked(t *testing.T) {
+	entries, err := os.ReadDir(filepath.Join(e2etest.RepoRoot(t), "examples"))
+	require.NoError(t, err)
+	seen := map[string]bool{}
+	for _, e := range entries {
+		seen[e.Name()] = true
+		_, ok := examplesByKind[e.Name()]
+		assert.True(t, ok, "examples/%s is checked by no test; add it to examplesByKind with its test", e.Name())
+	}
+	for name := range examplesByKind {
+		assert.True(t, seen[name], "examples/%s is listed but missing", name)
+	}
+}
+
+// The configs users copy -- the standalone and OTLP examples and the embedded default --
+// must pass the collector's own validation with this distribution's
+// components. The DaemonSet's ConfigMap is validated by
+// TestManifestsDecodeStrictly.
 func TestExampleConfigsValidate(t *testing.T) {
 	root := e2etest.RepoRoot(t)
-	configs := map[string]string{
-		"examples/standalone.yaml":            filepath.Join(root, "examples", "standalone.yaml"),
-		"distribution/default-config.yaml":    filepath.Join(root, "distribution", "default-config.yaml"),
-		"examples/daemonset.yaml (ConfigMap)": daemonSetConfig(t, filepath.Join(root, "examples", "daemonset.yaml")),
-	}
-	bin := e2etest.BinaryPath(t)
-	for name, path := range configs {
+	for _, name := range []string{"examples/standalone.yaml", "examples/otlp-agent.yaml", "distribution/default-config.yaml"} {
 		t.Run(name, func(t *testing.T) {
-			cmd := exec.Command(bin, "validate", "--config", path)
-			// The DaemonSet sets it from the downward API.
-			cmd.Env = append(os.Environ(), "K8S_NODE_NAME=node-1")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("otelcol-node validate %s: %v\n%s", name, err, out)
-			}
+			validateConfig(t, filepath.Join(root, name))
 		})
 	}
 }
 
-// daemonSetConfig writes the ConfigMap's config.yaml of the DaemonSet
-// example to a file and returns its path.
-func daemonSetConfig(t *testing.T, manifest string) string {
+// validateConfig runs `otelcol-node validate` on a config file.
+func validateConfig(t *testing.T, path string) {
 	t.Helper()
-	data, err := os.ReadFile(manifest)
-	if err != nil {
-		t.Fatal(err)
+	cmd := exec.Command(e2etest.BinaryPath(t), "validate", "--config", path)
+	// examples/otlp-agent.yaml takes its endpoint from the environment.
+	cmd.Env = append(os.Environ(), "OTLP_ENDPOINT=127.0.0.1:4317")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		data, _ := os.ReadFile(path)
+		t.Fatalf("otelcol-node validate: %v\n%s\nconfig:\n%s", err, out, data)
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	for {
-		var doc struct {
-			Kind string            `yaml:"kind"`
-			Data map[string]string `yaml:"data"`
-		}
-		err := dec.Decode(&doc)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatalf("parsing %s: %v", manifest, err)
-		}
-		if doc.Kind == "ConfigMap" && doc.Data["config.yaml"] != "" {
-			path := filepath.Join(t.TempDir(), "config.yaml")
-			if err := os.WriteFile(path, []byte(doc.Data["config.yaml"]), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			return path
-		}
-	}
-	t.Fatalf("%s has no ConfigMap with config.yaml", manifest)
-	return ""
 }

@@ -36,11 +36,21 @@ var runtimeScopePrefixes = []struct {
 // one wins. A bare 64-hex segment under kubepods is a container whose runtime the
 // path does not tell: containerd and cri-dockerd both name it that way, so Runtime
 // stays "" rather than guessing.
+//
+// A path read from inside a private cgroup namespace (the default for a pod on a
+// cgroup v2 node) is relative to the reader's namespace root, and a process
+// outside that root shows as "/../../burstable/pod<uid>/<id>": the ancestors
+// above the common one, the kubepods level included, are cut off. Such a path is
+// classified by what is left, and a "pod<uid>" segment then counts on its own
+// (the UUID is specific enough); a container named only by a bare id keeps
+// Runtime "", since its Docker parent directory may be among the cut segments.
 func Classify(cgroupPath string) Identity {
 	id := Identity{CgroupPath: cgroupPath}
-	inPods := false
+	segs := strings.Split(strings.Trim(cgroupPath, "/"), "/")
+	above := namespaceRelativeDepth(segs)
+	inPods := above > 0
 	parent := ""
-	for _, seg := range strings.Split(strings.Trim(cgroupPath, "/"), "/") {
+	for _, seg := range segs[above:] {
 		if strings.HasPrefix(seg, "kubepods") {
 			inPods = true
 		}
@@ -63,6 +73,17 @@ func Classify(cgroupPath string) Identity {
 		id.SystemdUnit = ""
 	}
 	return id
+}
+
+// namespaceRelativeDepth counts the leading ".." segments of a path read from
+// inside a private cgroup namespace: how far above the reader's namespace root
+// the common ancestor lies. Host-rooted paths have none.
+func namespaceRelativeDepth(segs []string) int {
+	n := 0
+	for n < len(segs) && segs[n] == ".." {
+		n++
+	}
+	return n
 }
 
 // containerFromSegment recognises one path segment as a container cgroup.

@@ -27,6 +27,10 @@ func TestClassifyEdgeCases(t *testing.T) {
 		{"qos slice is no pod", "/kubepods.slice/kubepods-burstable.slice", Identity{CgroupPath: "/kubepods.slice/kubepods-burstable.slice"}},
 		{"bare id outside kubepods", "/default/" + fixtureID, Identity{CgroupPath: "/default/" + fixtureID, ContainerID: fixtureID}},
 		{"bare .service is no unit", "/.service", Identity{CgroupPath: "/.service"}},
+		{"namespace-relative pod segment counts", "/../pod" + fixturePodUID, Identity{CgroupPath: "/../pod" + fixturePodUID, PodUID: fixturePodUID}},
+		{"namespace-relative docker parent still tells the runtime", "/../../docker/" + fixtureID, Identity{CgroupPath: "/../../docker/" + fixtureID, ContainerID: fixtureID, Runtime: RuntimeDocker}},
+		{"namespace root itself", "/..", Identity{CgroupPath: "/.."}},
+		{"dot-dot below the root is not namespace-relative", "/x/../pod" + fixturePodUID, Identity{CgroupPath: "/x/../pod" + fixturePodUID}},
 		{"delegated subtree of a service", "/system.slice/nginx.service/worker", Identity{CgroupPath: "/system.slice/nginx.service/worker", SystemdUnit: "nginx.service"}},
 	}
 	for _, tt := range tests {

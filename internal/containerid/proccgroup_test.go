@@ -59,6 +59,12 @@ func TestProcCgroupScenarios(t *testing.T) {
 		{"root-v2", V2, Identity{CgroupPath: "/"}},
 		{"root-hybrid", V1Memory, Identity{CgroupPath: "/"}},
 		{"init-scope-v2", V2, Identity{CgroupPath: "/init.scope"}},
+		// Read from inside a private cgroup namespace (a pod on a cgroup v2 node):
+		// paths are relative to the collector's own cgroup, ancestors cut off.
+		{"private-cgroupns-k8s-cgroupfs-v2", V2, Identity{CgroupPath: "/../../../besteffort/pod" + fixturePodUID + "/" + fixtureID, ContainerID: fixtureID, PodUID: fixturePodUID}},
+		{"private-cgroupns-k8s-systemd-v2", V2, Identity{CgroupPath: "/../../../kubepods-besteffort.slice/kubepods-besteffort-pod" + fixturePodUIDU + ".slice/cri-containerd-" + fixtureID + ".scope", ContainerID: fixtureID, Runtime: RuntimeContainerd, PodUID: fixturePodUID}},
+		{"private-cgroupns-docker-cgroupfs-v2", V2, Identity{CgroupPath: "/../" + fixtureID, ContainerID: fixtureID}},
+		{"private-cgroupns-host-service-v2", V2, Identity{CgroupPath: "/../../../../system.slice/nginx.service", SystemdUnit: "nginx.service"}},
 	}
 	covered := map[string]bool{}
 	for _, tt := range tests {
