@@ -53,6 +53,11 @@ type Config struct {
 	DockerNegativeTTL time.Duration
 	// DockerPositiveTTL is how long a found name is reused (containers can be renamed).
 	DockerPositiveTTL time.Duration
+	// Hierarchy chooses the cgroup hierarchy whose ids are mapped (and so
+	// which ids the BPF side must report, see Resolver.Hierarchy):
+	// HierarchyAuto (the default), HierarchyV1 or HierarchyV2. See
+	// SelectHierarchy.
+	Hierarchy string
 }
 
 // withDefaults returns cfg with zero fields replaced by defaults.
@@ -68,12 +73,21 @@ func (cfg Config) withDefaults() Config {
 	setDefault(&cfg.DockerTimeout, DefaultDockerTimeout)
 	setDefault(&cfg.DockerNegativeTTL, DefaultDockerNegativeTTL)
 	setDefault(&cfg.DockerPositiveTTL, DefaultDockerPositiveTTL)
+	setDefault(&cfg.Hierarchy, HierarchyAuto)
+	// A chosen hierarchy pins CgroupRoot to where that hierarchy is mounted,
+	// so that detecting under it (NewResolver) finds that hierarchy or fails
+	// naming its place, never the other one. The mapping is idempotent.
+	cfg.CgroupRoot = hierarchyRoot(cfg.CgroupRoot, cfg.Hierarchy)
 	return cfg
 }
 
-// Validate rejects negative sizes and durations; zero means "default".
+// Validate rejects negative sizes and durations (zero means "default") and
+// an unknown Hierarchy.
 func (cfg Config) Validate() error {
 	var errs []error
+	if err := validateHierarchyChoice(cfg.Hierarchy); err != nil {
+		errs = append(errs, fmt.Errorf("Hierarchy: %w", err))
+	}
 	if cfg.MaxEntries < 0 {
 		errs = append(errs, fmt.Errorf("MaxEntries must not be negative, got %d", cfg.MaxEntries))
 	}

@@ -65,6 +65,43 @@ func (id Identity) CopyToResource(attrs pcommon.Map) {
 	putNonEmpty(attrs, AttributeSystemdUnitName, id.SystemdUnit)
 }
 
+// ResourceSetter is the part of an mdatagen ResourceBuilder that an identity
+// fills. Every receiver declares these resource attributes in its
+// metadata.yaml, so its generated builder satisfies the interface and the
+// user's resource_attributes switches (enabled: false) apply.
+type ResourceSetter interface {
+	SetContainerID(string)
+	SetContainerRuntime(string)
+	SetContainerName(string)
+	SetContainerImageName(string)
+	SetK8sPodUID(string)
+	SetK8sPodName(string)
+	SetK8sNamespaceName(string)
+	SetK8sContainerName(string)
+	SetSystemdUnitName(string)
+}
+
+// SetResource writes the identity through a generated ResourceBuilder, which
+// drops the attributes the user disabled. Empty values are skipped, as in
+// CopyToResource. Receivers emitting metrics use this, never CopyToResource.
+func (id Identity) SetResource(rb ResourceSetter) {
+	setNonEmpty(rb.SetContainerID, id.ContainerID)
+	setNonEmpty(rb.SetContainerRuntime, id.Runtime)
+	setNonEmpty(rb.SetContainerName, id.Name)
+	setNonEmpty(rb.SetContainerImageName, id.ImageName)
+	setNonEmpty(rb.SetK8sPodUID, id.PodUID)
+	setNonEmpty(rb.SetK8sPodName, id.PodName)
+	setNonEmpty(rb.SetK8sNamespaceName, id.PodNamespace)
+	setNonEmpty(rb.SetK8sContainerName, id.K8sContainerName)
+	setNonEmpty(rb.SetSystemdUnitName, id.SystemdUnit)
+}
+
+func setNonEmpty(set func(string), value string) {
+	if value != "" {
+		set(value)
+	}
+}
+
 func putNonEmpty(attrs pcommon.Map, key, value string) {
 	if value != "" {
 		attrs.PutStr(key, value)

@@ -10,6 +10,7 @@ import (
 
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
 
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
 	"github.com/otelcol-node/otelcol-node/receiver/delayacctreceiver/internal/metadata"
 )
 
@@ -22,6 +23,13 @@ const (
 	defaultMaxContainers        = 4096
 	defaultContainerIdleTimeout = 5 * time.Minute
 	defaultMaxExitLookupsPerSec = 200
+
+	// minCollectionInterval rejects intervals that validate but cannot be
+	// meant: a bare number is read as nanoseconds, and `collection_interval: 1`
+	// burned 12 CPU-seconds per 10 s. Each scrape walks /proc and asks the
+	// kernel for the taskstats of every tracked process, so more than once a
+	// second is never worth it. It also bounds a non-zero scrape `timeout`.
+	minCollectionInterval = time.Second
 )
 
 // Config configures the delay_acct receiver.
@@ -38,6 +46,10 @@ type Config struct {
 	// DockerSocket is the Docker Engine API socket used for container names;
 	// empty keeps the container identity's default.
 	DockerSocket string `mapstructure:"docker_socket"`
+	// CgroupHierarchy chooses which line of /proc/<pid>/cgroup attributes a
+	// process: "auto" (the v1 memory hierarchy where it is mounted, else
+	// v2), "v1" or "v2".
+	CgroupHierarchy string `mapstructure:"cgroup_hierarchy"`
 	// EnableDelayAcct writes 1 to kernel.task_delayacct at start when delay
 	// accounting is off (the default since Linux 5.14). When false, or when
 	// the write fails, the receiver reports the switch as off and says so once.
@@ -66,15 +78,30 @@ type Config struct {
 	_ struct{}
 }
 
-// Validate checks the receiver's settings; the embedded scraper controller
-// validates collection_interval and timeout itself.
+// Validate checks the receiver's settings, the durations of the embedded
+// controller included: its own check only wants a positive interval, which
+// lets a unit-less number through as nanoseconds. The path rules are those
+// of oom.
 func (cfg *Config) Validate() error {
 	var errs []error
+	if cfg.CollectionInterval < minCollectionInterval {
+		errs = append(errs, fmt.Errorf("'collection_interval' must be at least %s, got %s (a number without a unit is read as nanoseconds: write e.g. %s)",
+			minCollectionInterval, cfg.CollectionInterval, defaultCollectionInterval))
+	}
+	if cfg.InitialDelay < 0 {
+		errs = append(errs, fmt.Errorf("'initial_delay' must not be negative, got %s", cfg.InitialDelay))
+	}
+	if cfg.Timeout != 0 && cfg.Timeout < minCollectionInterval {
+		errs = append(errs, fmt.Errorf("'timeout' must be 0 (no limit) or at least %s, got %s", minCollectionInterval, cfg.Timeout))
+	}
 	if !filepath.IsAbs(cfg.ProcRoot) {
 		errs = append(errs, fmt.Errorf("'proc_root' must be an absolute path, got %q", cfg.ProcRoot))
 	}
 	if !filepath.IsAbs(cfg.CgroupRoot) {
 		errs = append(errs, fmt.Errorf("'cgroup_root' must be an absolute path, got %q", cfg.CgroupRoot))
+	}
+	if cfg.DockerSocket != "" && !filepath.IsAbs(cfg.DockerSocket) {
+		errs = append(errs, fmt.Errorf("'docker_socket' must be empty (the default socket) or an absolute path, got %q", cfg.DockerSocket))
 	}
 	if cfg.MaxProcesses <= 0 {
 		errs = append(errs, fmt.Errorf("'max_processes' must be positive, got %d", cfg.MaxProcesses))
@@ -82,11 +109,17 @@ func (cfg *Config) Validate() error {
 	if cfg.MaxContainers <= 0 {
 		errs = append(errs, fmt.Errorf("'max_containers' must be positive, got %d", cfg.MaxContainers))
 	}
-	if cfg.ContainerIdleTimeout <= 0 {
-		errs = append(errs, fmt.Errorf("'container_idle_timeout' must be positive, got %v", cfg.ContainerIdleTimeout))
+	// Counters dropped between two scrapes would restart at every scrape.
+	if cfg.ContainerIdleTimeout < cfg.CollectionInterval {
+		errs = append(errs, fmt.Errorf("'container_idle_timeout' (%s) must not be shorter than 'collection_interval' (%s)", cfg.ContainerIdleTimeout, cfg.CollectionInterval))
 	}
 	if cfg.MaxExitLookupsPerSecond < 0 {
 		errs = append(errs, fmt.Errorf("'max_exit_lookups_per_second' must not be negative, got %d", cfg.MaxExitLookupsPerSecond))
+	}
+	switch cfg.CgroupHierarchy {
+	case containerid.HierarchyAuto, containerid.HierarchyV1, containerid.HierarchyV2:
+	default:
+		errs = append(errs, fmt.Errorf("'cgroup_hierarchy' must be one of auto, v1, v2, got %q", cfg.CgroupHierarchy))
 	}
 	return errors.Join(errs...)
 }

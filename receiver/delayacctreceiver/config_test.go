@@ -37,6 +37,12 @@ func TestLoadConfig(t *testing.T) {
 	require.NoError(t, confmap.NewFromStringMap(map[string]any{"enabled": false}).
 		Unmarshal(&custom.Metrics.ContainerResourcesCompactionDelay))
 
+	minimums := createDefaultConfig().(*Config)
+	minimums.CollectionInterval = minCollectionInterval
+	minimums.Timeout = minCollectionInterval
+	minimums.InitialDelay = 0
+	minimums.ContainerIdleTimeout = minCollectionInterval
+
 	tests := []struct {
 		id          component.ID
 		expected    component.Config
@@ -44,22 +50,51 @@ func TestLoadConfig(t *testing.T) {
 	}{
 		{id: component.NewID(metadata.Type), expected: createDefaultConfig()},
 		{id: component.NewIDWithName(metadata.Type, "custom"), expected: custom},
+		{id: component.NewIDWithName(metadata.Type, "minimums"), expected: minimums},
 		{
 			id:          component.NewIDWithName(metadata.Type, "relative_proc_root"),
-			errContains: []string{"'proc_root' must be an absolute path"},
+			errContains: []string{`'proc_root' must be an absolute path, got "proc"`},
+		},
+		{
+			id:          component.NewIDWithName(metadata.Type, "relative_cgroup_root"),
+			errContains: []string{`'cgroup_root' must be an absolute path, got "sys/fs/cgroup"`},
+		},
+		{
+			id:          component.NewIDWithName(metadata.Type, "relative_docker_socket"),
+			errContains: []string{`'docker_socket' must be empty (the default socket) or an absolute path, got "docker.sock"`},
+		},
+		{
+			id: component.NewIDWithName(metadata.Type, "unitless_interval"),
+			errContains: []string{
+				"'collection_interval' must be at least 1s, got 1ns (a number without a unit is read as nanoseconds: write e.g. 10s)",
+			},
+		},
+		{
+			id: component.NewIDWithName(metadata.Type, "controller_durations"),
+			errContains: []string{
+				"'timeout' must be 0 (no limit) or at least 1s, got 5ns",
+				"'initial_delay' must not be negative, got -1s",
+			},
+		},
+		{
+			id:          component.NewIDWithName(metadata.Type, "short_idle"),
+			errContains: []string{"'container_idle_timeout' (30s) must not be shorter than 'collection_interval' (1m0s)"},
 		},
 		{
 			id: component.NewIDWithName(metadata.Type, "zero_caps"),
 			errContains: []string{
 				"'max_processes' must be positive",
 				"'max_containers' must be positive",
-				"'container_idle_timeout' must be positive",
+				"'container_idle_timeout' (0s) must not be shorter than 'collection_interval' (10s)",
 				"'max_exit_lookups_per_second' must not be negative",
 			},
 		},
 		{
-			id:          component.NewIDWithName(metadata.Type, "zero_interval"),
-			errContains: []string{`"collection_interval": requires positive value`},
+			id: component.NewIDWithName(metadata.Type, "zero_interval"),
+			errContains: []string{
+				`"collection_interval": requires positive value`,
+				"'collection_interval' must be at least 1s, got 0s",
+			},
 		},
 	}
 	for _, tt := range tests {
@@ -87,4 +122,20 @@ func TestDefaultConfigTurnsDelayAccountingOn(t *testing.T) {
 	assert.True(t, cfg.EnableDelayAcct, "enable_delayacct defaults to true: off means every delay is silently zero")
 	assert.True(t, cfg.ExitNotifications)
 	assert.Equal(t, defaultCollectionInterval, cfg.CollectionInterval)
+}
+
+// The collector validates every component's config under its ID, the way
+// otelcol.Config holds them, so the message names the component, the key
+// and the minimum: "receivers::delay_acct: 'collection_interval' must be ...".
+func TestInvalidConfigNamesComponent(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.CollectionInterval = 1
+	cfg.ProcRoot = "proc"
+	collectorConfig := struct {
+		Receivers map[component.ID]component.Config `mapstructure:"receivers"`
+	}{Receivers: map[component.ID]component.Config{component.NewID(metadata.Type): cfg}}
+	err := confmap.Validate(collectorConfig)
+	assert.ErrorContains(t, err, "receivers::delay_acct: 'collection_interval' must be at least 1s, got 1ns")
+	// The collector prefixes the joined errors of one component once.
+	assert.ErrorContains(t, err, `'proc_root' must be an absolute path, got "proc"`)
 }

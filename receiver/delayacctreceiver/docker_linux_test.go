@@ -3,23 +3,21 @@
 package delayacctreceiver
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/otelcol-node/otelcol-node/internal/dockertest"
-	"github.com/otelcol-node/otelcol-node/receiver/delayacctreceiver/internal/metadata"
 )
 
 // TestDockerContainerUnderContention runs real containers on a private Docker
 // daemon: one with two busy loops on one CPU, one asleep. The busy one shows
-// its CPU delay, named as Docker names it.
+// its CPU delay, named as Docker names it. runc puts the containers in the
+// v1 controllers and the unified tree of this hybrid host, so it runs under
+// both cgroup hierarchies.
 func TestDockerContainerUnderContention(t *testing.T) {
 	requireTaskstats(t)
 	d := dockertest.Start(t)
@@ -28,31 +26,33 @@ func TestDockerContainerUnderContention(t *testing.T) {
 		"sh", "-c", "while :; do :; done & while :; do :; done")
 	idle := d.Run(t, "--network", "none", "--cpuset-cpus", "0", "--name", "delay-idle", image, "sleep", "3600")
 
-	cfg := createDefaultConfig().(*Config)
-	cfg.DockerSocket = d.Socket()
-	s := newDelayScraper(cfg, receivertest.NewNopSettings(metadata.Type))
-	require.NoError(t, s.start(context.Background(), componenttest.NewNopHost()))
-	defer func() { require.NoError(t, s.shutdown(context.Background())) }()
+	for _, hierarchy := range kernelTestHierarchies {
+		t.Run(hierarchy, func(t *testing.T) {
+			cfg := createDefaultConfig().(*Config)
+			cfg.DockerSocket = d.Socket()
+			s := startScraperWith(t, cfg, hierarchy)
 
-	first := scrape(t, s)
-	start := time.Now()
-	busyBefore, ok := containerValue(t, first, busy, "container.resources.cpu.delay")
-	require.True(t, ok, "busy container reported")
-	idleBefore, ok := containerValue(t, first, idle, "container.resources.cpu.delay")
-	require.True(t, ok, "idle container reported")
-	time.Sleep(3 * time.Second)
-	second := scrape(t, s)
-	elapsed := time.Since(start).Seconds()
-	busyAfter, _ := containerValue(t, second, busy, "container.resources.cpu.delay")
-	idleAfter, _ := containerValue(t, second, idle, "container.resources.cpu.delay")
+			first := scrape(t, s)
+			start := time.Now()
+			busyBefore, ok := containerValue(t, first, busy, "container.resources.cpu.delay")
+			require.True(t, ok, "busy container reported")
+			idleBefore, ok := containerValue(t, first, idle, "container.resources.cpu.delay")
+			require.True(t, ok, "idle container reported")
+			time.Sleep(3 * time.Second)
+			second := scrape(t, s)
+			elapsed := time.Since(start).Seconds()
+			busyAfter, _ := containerValue(t, second, busy, "container.resources.cpu.delay")
+			idleAfter, _ := containerValue(t, second, idle, "container.resources.cpu.delay")
 
-	assert.GreaterOrEqual(t, busyAfter-busyBefore, elapsed/2, "busy container CPU delay over %.1fs", elapsed)
-	assert.Less(t, idleAfter-idleBefore, 0.05, "sleeping container CPU delay")
-	res := resourceOf(second, busy)
-	assert.Equal(t, busy, res["container.id"])
-	assert.Equal(t, "delay-busy", res["container.name"])
-	assert.Equal(t, "docker", res["container.runtime"])
-	assert.Contains(t, res["container.image.name"], "busybox")
+			assert.GreaterOrEqual(t, busyAfter-busyBefore, elapsed/2, "busy container CPU delay over %.1fs", elapsed)
+			assert.Less(t, idleAfter-idleBefore, 0.05, "sleeping container CPU delay")
+			res := resourceOf(second, busy)
+			assert.Equal(t, busy, res["container.id"])
+			assert.Equal(t, "delay-busy", res["container.name"])
+			assert.Equal(t, "docker", res["container.runtime"])
+			assert.Contains(t, res["container.image.name"], "busybox")
+		})
+	}
 }
 
 func resourceOf(m pmetric.Metrics, containerID string) map[string]any {

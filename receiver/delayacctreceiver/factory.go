@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/scraper"
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
 
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
 	"github.com/otelcol-node/otelcol-node/receiver/delayacctreceiver/internal/metadata"
 )
 
@@ -30,6 +31,7 @@ func createDefaultConfig() component.Config {
 		MetricsBuilderConfig:    metadata.DefaultMetricsBuilderConfig(),
 		ProcRoot:                defaultProcRoot,
 		CgroupRoot:              defaultCgroupRoot,
+		CgroupHierarchy:         containerid.HierarchyAuto,
 		EnableDelayAcct:         true,
 		ExitNotifications:       true,
 		MaxProcesses:            defaultMaxProcesses,

@@ -93,6 +93,7 @@ func (s *delayScraper) start(_ context.Context, host component.Host) error {
 		ProcRoot:     s.cfg.ProcRoot,
 		CgroupRoot:   s.cfg.CgroupRoot,
 		DockerSocket: s.cfg.DockerSocket,
+		Hierarchy:    s.cfg.CgroupHierarchy,
 	}, s.logger)
 	if err != nil {
 		s.degrade(host, fmt.Errorf("resolving container identities: %w", err))
@@ -326,9 +327,11 @@ func (s *delayScraper) record(ts pcommon.Timestamp, state delayAcctState) {
 		s.mb.RecordContainerResourcesSwapinDelayDataPoint(ts, seconds(c.total[swapinDelay]))
 		s.mb.RecordContainerResourcesThrashingDelayDataPoint(ts, seconds(c.total[thrashingDelay]))
 		s.mb.RecordContainerResourcesCompactionDelayDataPoint(ts, seconds(c.total[compactionDelay]))
-		res := s.mb.NewResourceBuilder().Emit()
-		c.identity.CopyToResource(res.Attributes())
-		s.mb.EmitForResource(metadata.WithResource(res),
+		// Through the generated builder, so the resource_attributes
+		// switches apply.
+		rb := s.mb.NewResourceBuilder()
+		c.identity.SetResource(rb)
+		s.mb.EmitForResource(metadata.WithResource(rb.Emit()),
 			metadata.WithStartTimeOverride(pcommon.NewTimestampFromTime(c.since)))
 	}
 
@@ -349,5 +352,10 @@ func (s *delayScraper) record(ts pcommon.Timestamp, state delayAcctState) {
 	}
 	s.mb.RecordOtelcolNodeDelayAcctExitsLostDataPoint(ts, st.exitsLost)
 	s.mb.RecordOtelcolNodeDelayAcctQueryErrorsDataPoint(ts, st.queryErrors)
-	s.mb.EmitForResource()
+	// The receiver's own health carries no container attributes but its
+	// component ID: two instances (delay_acct, delay_acct/2) would otherwise
+	// emit identical series that collide on the Prometheus side.
+	rb := s.mb.NewResourceBuilder()
+	rb.SetOtelcolComponentID(s.settings.ID.String())
+	s.mb.EmitForResource(metadata.WithResource(rb.Emit()))
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/pmetrictest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
@@ -30,7 +31,10 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // golden file.
 func TestRecordedMetrics(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
-	s := newDelayScraper(cfg, receivertest.NewNopSettings(metadata.Type))
+	set := receivertest.NewNopSettings(metadata.Type)
+	// A fixed instance name: the golden's self-metrics resource carries it.
+	set.ID = component.MustNewIDWithName(metadata.Type.String(), "recorded")
+	s := newDelayScraper(cfg, set)
 	tr := s.tracker
 	runScan(t, tr, scanStep{at: t0, listed: map[uint32]string{10: testContainerA, 20: testContainerB, 30: "/"},
 		samples: map[uint32]delays{10: {}, 20: {}}})

@@ -28,12 +28,19 @@ func TestLoadConfig(t *testing.T) {
 	custom.CgroupRoot = "/host/sys/fs/cgroup"
 	custom.DockerSocket = ""
 
+	minimums := createDefaultConfig().(*Config)
+	minimums.CollectionInterval = minCollectionInterval
+	minimums.Timeout = minCollectionInterval
+	minimums.InitialDelay = 0
+	minimums.IdleTimeout = minCollectionInterval
+
 	for _, tc := range []struct {
 		id   component.ID
 		want component.Config
 	}{
 		{id: component.NewID(metadata.Type), want: createDefaultConfig()},
 		{id: component.NewIDWithName(metadata.Type, "custom"), want: custom},
+		{id: component.NewIDWithName(metadata.Type, "minimums"), want: minimums},
 	} {
 		t.Run(tc.id.String(), func(t *testing.T) {
 			cfg := createDefaultConfig()
@@ -51,9 +58,16 @@ func TestInvalidConfig(t *testing.T) {
 		file    string
 		wantErr string
 	}{
-		{file: "config-invalid-max-containers.yaml", wantErr: "'max_containers' must be positive"},
-		{file: "config-invalid-idle-timeout.yaml", wantErr: "'idle_timeout' must be positive"},
-		{file: "config-invalid-proc-root.yaml", wantErr: "'proc_root' must not be empty"},
+		{file: "config-invalid-collection-interval.yaml", wantErr: "'collection_interval' must be at least 100ms, got 1ns (a number without a unit is read as nanoseconds: write e.g. 15s)"},
+		{file: "config-invalid-timeout.yaml", wantErr: "'timeout' must be 0 (no limit) or at least 100ms, got 5ns"},
+		{file: "config-invalid-initial-delay.yaml", wantErr: "'initial_delay' must not be negative, got -1s"},
+		{file: "config-invalid-max-containers.yaml", wantErr: "'max_containers' must be positive, got 0"},
+		{file: "config-invalid-idle-timeout.yaml", wantErr: "'idle_timeout' (-5m0s) must not be shorter than 'collection_interval' (15s)"},
+		{file: "config-invalid-idle-timeout-short.yaml", wantErr: "'idle_timeout' (30s) must not be shorter than 'collection_interval' (1m0s)"},
+		{file: "config-invalid-proc-root.yaml", wantErr: `'proc_root' must be an absolute path, got ""`},
+		{file: "config-invalid-proc-root-relative.yaml", wantErr: `'proc_root' must be an absolute path, got "proc"`},
+		{file: "config-invalid-cgroup-root.yaml", wantErr: `'cgroup_root' must be an absolute path, got "sys/fs/cgroup"`},
+		{file: "config-invalid-docker-socket.yaml", wantErr: `'docker_socket' must be empty (no container names from Docker) or an absolute path, got "docker.sock"`},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			cm, err := confmaptest.LoadConf(filepath.Join("testdata", tc.file))
@@ -65,4 +79,17 @@ func TestInvalidConfig(t *testing.T) {
 			assert.ErrorContains(t, confmap.Validate(cfg), tc.wantErr)
 		})
 	}
+}
+
+// The collector validates every component's config under its ID, the way
+// otelcol.Config holds them, so the message names the component, the key
+// and the minimum: "receivers::oom: 'collection_interval' must be ...".
+func TestInvalidConfigNamesComponent(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.CollectionInterval = 1
+	collectorConfig := struct {
+		Receivers map[component.ID]component.Config `mapstructure:"receivers"`
+	}{Receivers: map[component.ID]component.Config{component.NewID(metadata.Type): cfg}}
+	assert.ErrorContains(t, confmap.Validate(collectorConfig),
+		"receivers::oom: 'collection_interval' must be at least 100ms, got 1ns")
 }

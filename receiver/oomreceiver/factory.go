@@ -47,6 +47,7 @@ func createDefaultConfig() component.Config {
 		ProcRoot:             containerid.DefaultProcRoot,
 		CgroupRoot:           containerid.DefaultCgroupRoot,
 		DockerSocket:         containerid.DefaultDockerSocket,
+		CgroupHierarchy:      containerid.HierarchyAuto,
 	}
 }
 

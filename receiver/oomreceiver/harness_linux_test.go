@@ -30,6 +30,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
 	"github.com/otelcol-node/otelcol-node/internal/testenv"
 	"github.com/otelcol-node/otelcol-node/receiver/oomreceiver/internal/metadata"
 )
@@ -39,8 +40,9 @@ import (
 var recordDir = flag.String("oom.record", "", "save raw records of the test kills under this directory")
 
 const (
-	memoryCgroupRoot = "/sys/fs/cgroup/memory"
-	testMemoryLimit  = 32 << 20
+	memoryCgroupRoot  = "/sys/fs/cgroup/memory"
+	unifiedCgroupRoot = "/sys/fs/cgroup/unified"
+	testMemoryLimit   = 32 << 20
 	// killTimeout bounds one OOM kill plus its delivery; a kill at 32 MiB
 	// takes well under a second.
 	killTimeout = 20 * time.Second
@@ -82,7 +84,7 @@ type testReceiver struct {
 func startTestReceiver(t *testing.T, opts sourceOptions, configure func(*Config)) *testReceiver {
 	t.Helper()
 	testenv.RequireRoot(t)
-	rec := &recorder{byPID: map[uint32][][]byte{}}
+	rec := &recorder{byPID: map[uint32][][]byte{}, cgroupIDs: map[uint32][]uint64{}}
 	opts.onRecord = rec.onRecord
 	ss := newSharedSources()
 	ss.opts = opts
@@ -112,15 +114,25 @@ func startTestReceiver(t *testing.T, opts sourceOptions, configure func(*Config)
 }
 
 // recorder keeps the raw records of the test's own kills when -oom.record is set.
+// It also keeps the cgroup id the kernel reported for every kill.
 type recorder struct {
-	mu    sync.Mutex
-	byPID map[uint32][][]byte
+	mu        sync.Mutex
+	byPID     map[uint32][][]byte
+	cgroupIDs map[uint32][]uint64
 }
 
 func (r *recorder) onRecord(raw []byte, k kill) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.byPID[k.PID] = append(r.byPID[k.PID], append([]byte(nil), raw...))
+	r.cgroupIDs[k.PID] = append(r.cgroupIDs[k.PID], k.CgroupID)
+}
+
+// cgroupIDsOf returns the cgroup ids the kernel reported for the kills of pid.
+func (r *recorder) cgroupIDsOf(pid int) []uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]uint64(nil), r.cgroupIDs[uint32(pid)]...)
 }
 
 // save writes the records of pid to <recordDir>/<scenario>/<n>.bin.
@@ -207,15 +219,54 @@ func randomUUID(t *testing.T) string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-// makeMemoryCgroup creates the v1 memory cgroup rel (and missing parents)
-// with a 32 MiB limit, removed again when the test ends.
-func makeMemoryCgroup(t *testing.T, rel string) string {
+// kernelTestHierarchies are the cgroup_hierarchy settings every kernel test
+// runs under. The dev and CI machines are hybrid: the v1 memory controller
+// and the unified tree are mounted side by side, and a test cgroup exists at
+// one relative path in both, as a runtime (or the bench scripts) makes it.
+var kernelTestHierarchies = []string{containerid.HierarchyV1, containerid.HierarchyV2}
+
+// withHierarchy configures the receiver for one of kernelTestHierarchies.
+func withHierarchy(hierarchy string) func(*Config) {
+	return func(cfg *Config) { cfg.CgroupHierarchy = hierarchy }
+}
+
+// testCgroup is a cgroup at one relative path in the v1 memory hierarchy,
+// whose limit triggers the OOM kill, and in the unified hierarchy.
+type testCgroup struct {
+	memory  string // v1 memory cgroup with the limit
+	unified string // the cgroup v2 attribution reads under cgroup_hierarchy v2
+}
+
+// dirIn returns the cgroup directory of the hierarchy the receiver was told
+// to use: its inode is the cgroup id the kernel must report.
+func (c testCgroup) dirIn(hierarchy string) string {
+	if hierarchy == containerid.HierarchyV2 {
+		return c.unified
+	}
+	return c.memory
+}
+
+// makeTestCgroup creates the cgroup rel (and missing parents) in the v1
+// memory hierarchy with a 32 MiB limit and in the unified hierarchy; both are
+// removed again when the test ends.
+func makeTestCgroup(t *testing.T, rel string) testCgroup {
 	t.Helper()
 	_, err := os.Stat(filepath.Join(memoryCgroupRoot, "memory.limit_in_bytes"))
 	testenv.Require(t, err == nil, "cgroup v1 memory controller at "+memoryCgroupRoot)
-	dir := filepath.Join(memoryCgroupRoot, rel)
+	_, err = os.Stat(filepath.Join(unifiedCgroupRoot, "cgroup.controllers"))
+	testenv.Require(t, err == nil, "cgroup v2 hierarchy at "+unifiedCgroupRoot)
+	c := testCgroup{memory: makeCgroupDir(t, memoryCgroupRoot, rel), unified: makeCgroupDir(t, unifiedCgroupRoot, rel)}
+	require.NoError(t, os.WriteFile(filepath.Join(c.memory, "memory.limit_in_bytes"), []byte(strconv.Itoa(testMemoryLimit)), 0o644))
+	return c
+}
+
+// makeCgroupDir creates root/rel and its missing parents, removed leaf first
+// when the test ends.
+func makeCgroupDir(t *testing.T, root, rel string) string {
+	t.Helper()
+	dir := filepath.Join(root, rel)
 	var created []string
-	for p := dir; p != memoryCgroupRoot; p = filepath.Dir(p) {
+	for p := dir; p != root; p = filepath.Dir(p) {
 		if _, err := os.Stat(p); err == nil {
 			break
 		}
@@ -232,14 +283,23 @@ func makeMemoryCgroup(t *testing.T, rel string) string {
 			}
 		}
 	})
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "memory.limit_in_bytes"), []byte(strconv.Itoa(testMemoryLimit)), 0o644))
 	return dir
 }
 
+// cgroupInode returns the inode number of a cgroup directory, which is the
+// cgroup id the kernel reports for it.
+func cgroupInode(t *testing.T, dir string) uint64 {
+	t.Helper()
+	var st syscall.Stat_t
+	require.NoError(t, syscall.Stat(dir, &st))
+	return st.Ino
+}
+
 // oomKillInCgroup runs a single-threaded busybox shell that doubles a string
-// until the memory limit of cgroupDir kills it, and returns its pid. The
-// shell waits on stdin until it has been moved into the cgroup.
-func oomKillInCgroup(t *testing.T, cgroupDir string) int {
+// until the memory limit of the cgroup kills it, and returns its pid. The
+// shell waits on stdin until it has been moved into the cgroup in both
+// hierarchies.
+func oomKillInCgroup(t *testing.T, cg testCgroup) int {
 	t.Helper()
 	busybox := testenv.RequireCommand(t, "busybox")
 	cmd := exec.Command(busybox, "sh", "-c", `read _; x=a; while true; do x=$x$x; done`)
@@ -247,10 +307,12 @@ func oomKillInCgroup(t *testing.T, cgroupDir string) int {
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
 	pid := cmd.Process.Pid
-	if err := os.WriteFile(filepath.Join(cgroupDir, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0o644); err != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		require.NoError(t, err)
+	for _, dir := range []string{cg.memory, cg.unified} {
+		if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0o644); err != nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+			require.NoError(t, err)
+		}
 	}
 	_, err = io.WriteString(stdin, "\n")
 	require.NoError(t, err)
@@ -262,7 +324,7 @@ func oomKillInCgroup(t *testing.T, cgroupDir string) int {
 	case <-time.After(killTimeout):
 		_ = cmd.Process.Kill()
 		<-done
-		t.Fatalf("the shell in %s was not OOM-killed within %v", cgroupDir, killTimeout)
+		t.Fatalf("the shell in %s was not OOM-killed within %v", cg.memory, killTimeout)
 	}
 	var exitErr *exec.ExitError
 	require.ErrorAs(t, err, &exitErr)

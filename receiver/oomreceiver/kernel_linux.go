@@ -67,6 +67,7 @@ func openKernelSource(cfg *Config, opts sourceOptions, logger *zap.Logger,
 		CgroupRoot:    cfg.CgroupRoot,
 		DockerSocket:  cfg.DockerSocket,
 		DisableDocker: cfg.DockerSocket == "",
+		Hierarchy:     cfg.CgroupHierarchy,
 
 		MinRescanInterval: resolverRescanInterval,
 	}, logger)

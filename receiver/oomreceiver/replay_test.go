@@ -15,6 +15,7 @@ import (
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/plogtest"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/pmetrictest"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -133,6 +134,9 @@ func TestReplay(t *testing.T) {
 			// keep them clear of the idle timeout.
 			src.toWall = func(uint64) time.Time { return time.Now() }
 			set := receivertest.NewNopSettings(metadata.Type)
+			// A fixed instance name: it is the self-metrics resource's
+			// otelcol.component.id in the goldens.
+			set.ID = component.MustNewIDWithName(metadata.Type.String(), "replay")
 			logsSink := new(consumertest.LogsSink)
 			lr := newLogsReceiver(src, cfg, set, logsSink, func() {})
 			scr := newOOMScraper(src, cfg, set, func() {})

@@ -24,6 +24,7 @@ type oomScraper struct {
 	src     *source
 	mb      *metadata.MetricsBuilder
 	rac     metadata.ResourceAttributesConfig
+	id      component.ID // names the self-metrics resource (otelcol.component.id)
 	release func()
 
 	mu      sync.Mutex
@@ -36,6 +37,7 @@ func newOOMScraper(src *source, cfg *Config, set receiver.Settings, release func
 		src:     src,
 		mb:      metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set),
 		rac:     cfg.ResourceAttributes,
+		id:      set.ID,
 		release: release,
 	}
 }
@@ -77,7 +79,7 @@ func (s *oomScraper) scrape(context.Context) (pmetric.Metrics, error) {
 	stats, running, err := s.src.stats()
 	if running {
 		recordSelfMetrics(s.mb, ts, stats, dropped)
-		s.mb.EmitForResource()
+		s.mb.EmitForResource(metadata.WithResource(selfResource(s.rac, s.id)))
 	}
 	return s.mb.Emit(), err
 }
@@ -93,22 +95,20 @@ func recordSelfMetrics(mb *metadata.MetricsBuilder, ts pcommon.Timestamp, st bpf
 }
 
 // identityResource builds the resource of one container (or unit, or the
-// host), honouring the resource_attributes settings.
+// host) through the generated builder, so the resource_attributes switches
+// apply.
 func identityResource(rac metadata.ResourceAttributesConfig, id containerid.Identity) pcommon.Resource {
 	rb := metadata.NewResourceBuilder(rac)
-	setNonEmpty := func(set func(string), v string) {
-		if v != "" {
-			set(v)
-		}
-	}
-	setNonEmpty(rb.SetContainerID, id.ContainerID)
-	setNonEmpty(rb.SetContainerRuntime, id.Runtime)
-	setNonEmpty(rb.SetContainerName, id.Name)
-	setNonEmpty(rb.SetContainerImageName, id.ImageName)
-	setNonEmpty(rb.SetK8sPodUID, id.PodUID)
-	setNonEmpty(rb.SetK8sPodName, id.PodName)
-	setNonEmpty(rb.SetK8sNamespaceName, id.PodNamespace)
-	setNonEmpty(rb.SetK8sContainerName, id.K8sContainerName)
-	setNonEmpty(rb.SetSystemdUnitName, id.SystemdUnit)
+	id.SetResource(rb)
+	return rb.Emit()
+}
+
+// selfResource is the resource of the receiver's own health metrics. It
+// carries no container attributes but the receiver's component ID: the
+// otelcol_node.oom.* series of two instances (oom, oom/2) would otherwise be
+// identical and collide on the Prometheus side.
+func selfResource(rac metadata.ResourceAttributesConfig, id component.ID) pcommon.Resource {
+	rb := metadata.NewResourceBuilder(rac)
+	rb.SetOtelcolComponentID(id.String())
 	return rb.Emit()
 }
