@@ -232,6 +232,7 @@ func (l *Loader) States() []FeatureState {
 func (l *Loader) Stats() (Stats, error) {
 	l.mu.Lock()
 	readers := append([]*RingReader(nil), l.readers...)
+	programs := append([]*ebpf.Program(nil), l.programs...)
 	var s Stats
 	for _, st := range l.states {
 		if !st.Enabled {
@@ -239,20 +240,27 @@ func (l *Loader) Stats() (Stats, error) {
 		}
 	}
 	l.mu.Unlock()
+	var errs []error
+	for _, p := range programs {
+		ps, err := p.Stats()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("reading program stats of %s: %w", p, err))
+			continue
+		}
+		s.RecursionMisses += ps.RecursionMisses
+	}
 	for _, r := range readers {
 		s.Records += r.records.Load()
 		s.DecodeErrors += r.decodeErrors.Load()
 	}
-	m := l.maps[lossMapName]
-	if m == nil {
-		return s, nil
+	if m := l.maps[lossMapName]; m != nil {
+		lost, err := readLosses(m)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		s.Lost = lost
 	}
-	lost, err := readLosses(m)
-	if err != nil {
-		return s, err
-	}
-	s.Lost = lost
-	return s, nil
+	return s, errors.Join(errs...)
 }
 
 // Close stops the readers, detaches and unloads everything. It is safe to

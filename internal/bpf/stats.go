@@ -11,6 +11,12 @@ type Stats struct {
 	DecodeErrors uint64
 	// Lost are events the BPF side could not deliver, by reason.
 	Lost Losses
+	// RecursionMisses are runs of the loaded programs that the kernel
+	// skipped because a BPF program was already running on that CPU (a
+	// softirq interrupting a tp_btf program, say). Each is an event the
+	// program never saw; the kernel counts them per program even when BPF
+	// run-time statistics are off.
+	RecursionMisses uint64
 	// DisabledFeatures is the number of features that failed to load.
 	DisabledFeatures int
 }

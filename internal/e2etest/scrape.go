@@ -136,3 +136,7 @@ func value(m *dto.Metric) float64 {
 		return 0
 	}
 }
+
+// TryScrape scrapes once and returns the error instead of failing the test,
+// for goroutines that watch /metrics in the background.
+func (c *Collector) TryScrape(ctx context.Context) (Families, error) { return c.scrape(ctx) }

@@ -74,7 +74,19 @@ type trackedSocket struct {
 	stats    *connStats // never expires while active > 0
 	peer     netip.Addr
 	last     socketTotals
+	// absentSince is when a complete sample first did not list the socket
+	// (zero while it is listed); see applySamples.
+	absentSince time.Time
+	listed      bool // set by applySamples while it runs
 }
+
+// missedCloseGrace is how long complete samples must miss a followed socket
+// before it is taken as closed. A socket is legitimately absent for a while:
+// its close event waits in the ring buffer for up to the reader's flush
+// interval (100 ms), and a socket whose connect event was read after the
+// iterator ran is absent from that one sample. Scrapes can come in quick
+// succession (tests poll), so the grace is a duration, not a sample count.
+const missedCloseGrace = 5 * time.Second
 
 // dropCounts counts keys refused by each cap.
 type dropCounts struct {
@@ -93,6 +105,9 @@ type aggregate struct {
 	sockets    map[uint64]*trackedSocket // by socket cookie
 	dropped    dropCounts
 	processed  uint64
+	// missedCloses are followed sockets closed by applySamples because the
+	// kernel skipped their close event (tests read it).
+	missedCloses uint64
 }
 
 func newAggregate(limits aggregateLimits) *aggregate {
@@ -278,7 +293,14 @@ func (a *aggregate) closeSocket(e connEvent, now time.Time) {
 // A sample of a socket we do not follow (its connect event is still in the
 // ring buffer, or it was closed meanwhile) is skipped: totals are absolute,
 // so the next sample or the close event accounts for it.
-func (a *aggregate) applySamples(samples []connSample, now time.Time) {
+//
+// complete says the iterator listed every live traced socket. Then a followed
+// socket that complete samples have missed for missedCloseGrace was
+// closed without our seeing it: the kernel skipped that run of the state
+// program (a recursion miss, counted in events_lost). It is closed here so
+// that active_connections and the socket cap recover; only the bytes of its
+// last moments are lost.
+func (a *aggregate) applySamples(samples []connSample, complete bool, now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for i := range samples {
@@ -286,9 +308,24 @@ func (a *aggregate) applySamples(samples []connSample, now time.Time) {
 		if !ok {
 			continue
 		}
+		s.absentSince = time.Time{}
+		s.listed = true
 		a.addDeltas(s, samples[i].totals, now)
 		if c, ok := a.containers[s.cgroupID]; ok {
 			a.observeRTT(c, s.peer, samples[i].srtt, now)
+		}
+	}
+	for cookie, s := range a.sockets {
+		listed := s.listed
+		s.listed = false
+		switch {
+		case !complete || listed:
+		case s.absentSince.IsZero():
+			s.absentSince = now
+		case now.Sub(s.absentSince) >= missedCloseGrace:
+			delete(a.sockets, cookie)
+			s.stats.active--
+			a.missedCloses++
 		}
 	}
 }

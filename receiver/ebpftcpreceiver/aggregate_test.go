@@ -71,15 +71,15 @@ func TestSamplesThenCloseCountBytesOnce(t *testing.T) {
 	sample := func(acked, retrans uint64) connSample {
 		return connSample{cgroupID: 1, cookie: 10, totals: socketTotals{bytesAcked: acked, retransmits: retrans}, srtt: time.Millisecond}
 	}
-	a.applySamples([]connSample{sample(100, 1)}, t0)
-	a.applySamples([]connSample{sample(250, 3)}, t0)
+	a.applySamples([]connSample{sample(100, 1)}, true, t0)
+	a.applySamples([]connSample{sample(250, 3)}, true, t0)
 	st := conn(a, 1, "10.0.0.2:80", "10.9.9.9:8080")
 	assert.Equal(t, uint64(250), st.bytesSent)
 	assert.Equal(t, uint64(3), st.retransmits)
 	assert.Equal(t, int64(1), st.active)
 
 	a.applyEvent(closed(1, 10, "10.0.0.2:80", 300, 0, 4), "", t0)
-	a.applySamples([]connSample{sample(400, 9)}, t0) // stale: socket already closed
+	a.applySamples([]connSample{sample(400, 9)}, true, t0) // stale: socket already closed
 	st = conn(a, 1, "10.0.0.2:80", "10.9.9.9:8080")
 	assert.Equal(t, uint64(300), st.bytesSent)
 	assert.Equal(t, uint64(4), st.retransmits)
@@ -193,4 +193,35 @@ func TestStormKeysStayBounded(t *testing.T) {
 	processed, dropped := a.selfStats()
 	assert.Equal(t, uint64(destinations*2+destinations/2), processed)
 	assert.Positive(t, dropped.destinations)
+}
+
+// TestMissedCloseRecoveredFromSamples: a followed socket whose close event the
+// kernel skipped is closed once complete samples have missed it for
+// missedCloseGrace; a shorter absence (its close event still in the ring
+// buffer, samples in quick succession) keeps it, and an incomplete sample
+// (sampler failed or not loaded) never closes anything.
+func TestMissedCloseRecoveredFromSamples(t *testing.T) {
+	a := newAggregate(testLimits())
+	a.applyEvent(connectOK(1, 10, "10.0.0.2:80"), "", t0)
+	a.applyEvent(connectOK(1, 11, "10.0.0.2:80"), "", t0)
+	live := connSample{cgroupID: 1, cookie: 11, totals: socketTotals{bytesAcked: 5}}
+	active := func() int64 { return conn(a, 1, "10.0.0.2:80", "10.0.0.2:80").active }
+
+	a.applySamples(nil, false, t0)
+	a.applySamples(nil, false, t0.Add(time.Minute))
+	assert.Equal(t, int64(2), active(), "incomplete samples close nothing")
+
+	a.applySamples([]connSample{live}, true, t0.Add(time.Minute))
+	a.applySamples([]connSample{live}, true, t0.Add(time.Minute+missedCloseGrace/2))
+	assert.Equal(t, int64(2), active(), "a short absence is not a close")
+	a.applySamples([]connSample{live}, true, t0.Add(time.Minute+missedCloseGrace))
+	assert.Equal(t, int64(1), active())
+	assert.Equal(t, uint64(1), a.missedCloses)
+	assert.Len(t, a.sockets, 1)
+	assert.Contains(t, a.sockets, uint64(11))
+
+	// A late close event of the recovered socket changes nothing.
+	a.applyEvent(closed(1, 10, "10.0.0.2:80", 300, 0, 0), "", t0)
+	assert.Equal(t, int64(1), active())
+	assert.Equal(t, uint64(2), conn(a, 1, "10.0.0.2:80", "10.0.0.2:80").successful)
 }

@@ -7,9 +7,8 @@ import (
 	"fmt"
 	"time"
 
-	"go.opentelemetry.io/collector/scraper/scraperhelper"
-
 	"github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver/internal/metadata"
+	"go.opentelemetry.io/collector/scraper/scraperhelper"
 )
 
 const (
@@ -17,6 +16,14 @@ const (
 	defaultMaxContainers               = 4096
 	defaultMaxTrackedConnections       = 65536
 	defaultIdleTimeout                 = 10 * time.Minute
+	// defaultCollectionInterval is how often the aggregate is emitted. The
+	// Prometheus exporter serves the last emitted snapshot, so this is also
+	// how stale /metrics can be; scraperhelper's own default (1 minute) made
+	// a storm look uncounted for up to a minute (issue 9).
+	defaultCollectionInterval = 15 * time.Second
+	// minCollectionInterval keeps a unit-less `collection_interval: 1`
+	// (1 ns) from turning the scrape loop into a busy loop.
+	minCollectionInterval = time.Second
 )
 
 // Config configures the ebpf_tcp receiver.
@@ -41,6 +48,10 @@ type Config struct {
 	// ResolveNAT looks up actual_destination in conntrack; when false it
 	// always equals destination.
 	ResolveNAT bool `mapstructure:"resolve_nat"`
+	// CgroupHierarchy chooses whose cgroup ids attribute connections:
+	// "auto" (the v1 memory hierarchy where it is mounted, else v2), "v1"
+	// or "v2".
+	CgroupHierarchy string `mapstructure:"cgroup_hierarchy"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -49,6 +60,14 @@ type Config struct {
 // Validate checks the caps and durations, naming the YAML keys.
 func (cfg *Config) Validate() error {
 	var errs []error
+	if cfg.CollectionInterval < minCollectionInterval {
+		errs = append(errs, fmt.Errorf("'collection_interval' must be at least %s, got %s (durations need a unit, e.g. 15s)", minCollectionInterval, cfg.CollectionInterval))
+	}
+	switch cfg.CgroupHierarchy {
+	case "auto", "v1", "v2":
+	default:
+		errs = append(errs, fmt.Errorf("'cgroup_hierarchy' must be one of auto, v1, v2, got %q", cfg.CgroupHierarchy))
+	}
 	if cfg.MaxDestinationsPerContainer <= 0 {
 		errs = append(errs, fmt.Errorf("'max_destinations_per_container' must be positive, got %d", cfg.MaxDestinationsPerContainer))
 	}

@@ -16,6 +16,13 @@ import (
 	"github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver/internal/metadata"
 )
 
+// TestDefaultCollectionInterval: the default config emits every 15 s. With
+// scraperhelper's 1-minute default the Prometheus exporter served a snapshot
+// up to a minute old, and a finished storm looked uncounted (issue 9).
+func TestDefaultCollectionInterval(t *testing.T) {
+	assert.Equal(t, 15*time.Second, createDefaultConfig().(*Config).CollectionInterval)
+}
+
 func TestLoadConfig(t *testing.T) {
 	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
 	require.NoError(t, err)
@@ -27,6 +34,7 @@ func TestLoadConfig(t *testing.T) {
 	custom.MaxTrackedConnections = 5000
 	custom.IdleTimeout = 5 * time.Minute
 	custom.ResolveNAT = false
+	custom.CgroupHierarchy = "v2"
 
 	tests := []struct {
 		id          component.ID
@@ -42,6 +50,15 @@ func TestLoadConfig(t *testing.T) {
 		{
 			id:          component.NewIDWithName(metadata.Type, "invalid_idle_timeout"),
 			errContains: []string{"'idle_timeout' (30s) must not be shorter than 'collection_interval' (1m0s)"},
+		},
+		{
+			// A bare number is nanoseconds: rejected, naming the key and the minimum.
+			id:          component.NewIDWithName(metadata.Type, "invalid_unitless_interval"),
+			errContains: []string{"'collection_interval' must be at least 1s, got 1ns"},
+		},
+		{
+			id:          component.NewIDWithName(metadata.Type, "invalid_hierarchy"),
+			errContains: []string{`'cgroup_hierarchy' must be one of auto, v1, v2, got "v3"`},
 		},
 	}
 	for _, tt := range tests {

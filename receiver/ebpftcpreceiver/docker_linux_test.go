@@ -38,40 +38,44 @@ func listenAndClose(t *testing.T) string {
 
 // TestDockerContainerConnects: a real Docker container (--network host)
 // makes N successful and M refused loopback connects with busybox nc; they
-// count exactly under its container.id and nowhere else.
+// count exactly under its container.id and nowhere else. runc puts the
+// container in the v1 controllers and the unified tree of this hybrid host,
+// so it runs under both cgroup hierarchies.
 func TestDockerContainerConnects(t *testing.T) {
 	requireKernel(t)
 	const n, m = 6, 4
 	d := dockertest.Start(t)
 	image := d.Image(t)
-	s := startScraper(t, nil)
-	open := listenAndClose(t)
-	closed := closedPort(t, "127.0.0.1")
-	openHost, openPort, _ := net.SplitHostPort(open)
-	closedHost, closedPortNum, _ := net.SplitHostPort(closed)
+	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
+		s := startScraper(t, withHierarchy(hierarchy, nil))
+		open := listenAndClose(t)
+		closed := closedPort(t, "127.0.0.1")
+		openHost, openPort, _ := net.SplitHostPort(open)
+		closedHost, closedPortNum, _ := net.SplitHostPort(closed)
 
-	script := fmt.Sprintf(`for i in $(seq %d); do nc %s %s </dev/null || exit 1; done; `+
-		`for i in $(seq %d); do nc %s %s </dev/null && exit 2; done; exit 0`,
-		n, openHost, openPort, m, closedHost, closedPortNum)
-	id := d.Run(t, "--network", "host", image, "sh", "-c", script)
-	exit := d.Docker(t, "wait", id)
-	require.Equal(t, "0", strings.TrimSpace(exit), "container script failed: %s", d.Docker(t, "logs", id))
+		script := fmt.Sprintf(`for i in $(seq %d); do nc %s %s </dev/null || exit 1; done; `+
+			`for i in $(seq %d); do nc %s %s </dev/null && exit 2; done; exit 0`,
+			n, openHost, openPort, m, closedHost, closedPortNum)
+		id := d.Run(t, "--network", "host", image, "sh", "-c", script)
+		exit := d.Docker(t, "wait", id)
+		require.Equal(t, "0", strings.TrimSpace(exit), "container script failed: %s", d.Docker(t, "logs", id))
 
-	got := scrapeUntil(t, s, id, func(c containerMetrics) bool {
-		return c.get(mSuccessful, pair(open, open)) >= n && c.get(mFailed, "destination="+closed) >= m
-	})
-	assert.Equal(t, float64(n), got.get(mSuccessful, pair(open, open)))
-	assert.Equal(t, float64(m), got.get(mFailed, "destination="+closed))
-	assert.Zero(t, got.get(mFailed, "destination="+open))
+		got := scrapeUntil(t, s, id, func(c containerMetrics) bool {
+			return c.get(mSuccessful, pair(open, open)) >= n && c.get(mFailed, "destination="+closed) >= m
+		})
+		assert.Equal(t, float64(n), got.get(mSuccessful, pair(open, open)))
+		assert.Equal(t, float64(m), got.get(mFailed, "destination="+closed))
+		assert.Zero(t, got.get(mFailed, "destination="+open))
 
-	md, err := s.scrape(context.Background())
-	require.NoError(t, err)
-	assert.Empty(t, otherResourcesMention(md, id, open, closed))
-	for i := 0; i < md.ResourceMetrics().Len(); i++ {
-		attrs := md.ResourceMetrics().At(i).Resource().Attributes()
-		if v, ok := attrs.Get("container.id"); ok && v.Str() == id {
-			rt, _ := attrs.Get("container.runtime")
-			assert.Equal(t, "docker", rt.Str())
+		md, err := s.scrape(context.Background())
+		require.NoError(t, err)
+		assert.Empty(t, otherResourcesMention(md, id, open, closed))
+		for i := 0; i < md.ResourceMetrics().Len(); i++ {
+			attrs := md.ResourceMetrics().At(i).Resource().Attributes()
+			if v, ok := attrs.Get("container.id"); ok && v.Str() == id {
+				rt, _ := attrs.Get("container.runtime")
+				assert.Equal(t, "docker", rt.Str())
+			}
 		}
-	}
+	})
 }

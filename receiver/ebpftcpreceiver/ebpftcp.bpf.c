@@ -278,13 +278,25 @@ int BPF_PROG(handle_set_state, struct sock *sk, int oldstate, int newstate)
 
 	/* newstate == TCP_CLOSE */
 	owner->flags |= OWNER_CLOSED;
-	if (owner->flags & OWNER_LISTEN)
+	if (owner->flags & OWNER_LISTEN) {
 		emit(sk, owner, EVENT_LISTEN_CLOSED, now);
-	else if (owner->flags & OWNER_ESTABLISHED)
+	} else if (owner->flags & OWNER_ESTABLISHED) {
 		emit(sk, owner, EVENT_CLOSED, now);
-	else if (oldstate == TCP_SYN_SENT)
+	} else if (oldstate == TCP_SYN_SENT) {
 		/* Refused (RST), reset, or timed out from the retransmit timer. */
 		emit(sk, owner, EVENT_CONNECT_FAILED, now);
+	} else {
+		/*
+		 * The socket left SYN_SENT without our seeing ESTABLISHED: that run
+		 * was skipped by the kernel (a softirq's SYN-ACK interrupting this
+		 * program on the same CPU counts as a recursion miss). It was a
+		 * successful connect all the same; report it, with no handshake
+		 * time, and its close.
+		 */
+		owner->syn_sent_ns = now;
+		emit(sk, owner, EVENT_CONNECT_OK, now);
+		emit(sk, owner, EVENT_CLOSED, now);
+	}
 	return 0;
 }
 

@@ -21,11 +21,14 @@ type selfStats struct {
 	ringbufFull        uint64 // bpf_ringbuf_reserve failed
 	storageAllocFailed uint64 // bpf_sk_storage_get could not create the owner
 	decodeErrors       uint64 // records that did not decode
+	recursionMisses    uint64 // program runs the kernel skipped on a busy CPU
 }
 
 // emitMetrics writes one ResourceMetrics per container from the aggregate,
 // then one without container attributes for the self-metrics.
-func emitMetrics(mb *metadata.MetricsBuilder, agg *aggregate, identify identityFunc, self selfStats, now time.Time) pmetric.Metrics {
+// componentID labels the self-metrics resource, so that two instances of the
+// receiver do not emit the same series.
+func emitMetrics(mb *metadata.MetricsBuilder, agg *aggregate, identify identityFunc, self selfStats, componentID string, now time.Time) pmetric.Metrics {
 	ts := pcommon.NewTimestampFromTime(now)
 
 	// Resolve identities before taking the aggregate's lock: a miss may
@@ -72,9 +75,8 @@ func emitMetrics(mb *metadata.MetricsBuilder, agg *aggregate, identify identityF
 			// Neither a container nor a service: the cgroup path is the only name.
 			rb.SetCgroupPath(ident.CgroupPath)
 		}
-		res := rb.Emit()
-		ident.CopyToResource(res.Attributes())
-		mb.EmitForResource(metadata.WithResource(res))
+		ident.SetResource(rb)
+		mb.EmitForResource(metadata.WithResource(rb.Emit()))
 	})
 
 	processed, dropped := agg.selfStats()
@@ -82,8 +84,11 @@ func emitMetrics(mb *metadata.MetricsBuilder, agg *aggregate, identify identityF
 	mb.RecordOtelcolNodeEbpfTCPEventsLostDataPoint(ts, int64(self.ringbufFull), metadata.AttributeReasonRingbufFull)
 	mb.RecordOtelcolNodeEbpfTCPEventsLostDataPoint(ts, int64(self.storageAllocFailed), metadata.AttributeReasonStorageAllocFailed)
 	mb.RecordOtelcolNodeEbpfTCPEventsLostDataPoint(ts, int64(self.decodeErrors), metadata.AttributeReasonDecodeError)
+	mb.RecordOtelcolNodeEbpfTCPEventsLostDataPoint(ts, int64(self.recursionMisses), metadata.AttributeReasonRecursionMiss)
 	mb.RecordOtelcolNodeEbpfTCPKeysDroppedDataPoint(ts, int64(dropped.destinations), metadata.AttributeCapDestinationsPerContainer)
 	mb.RecordOtelcolNodeEbpfTCPKeysDroppedDataPoint(ts, int64(dropped.containers), metadata.AttributeCapContainers)
 	mb.RecordOtelcolNodeEbpfTCPKeysDroppedDataPoint(ts, int64(dropped.sockets), metadata.AttributeCapSockets)
-	return mb.Emit()
+	rb := mb.NewResourceBuilder()
+	rb.SetOtelcolComponentID(componentID)
+	return mb.Emit(metadata.WithResource(rb.Emit()))
 }

@@ -35,7 +35,7 @@ func TestEmitMetrics(t *testing.T) {
 		return containerid.Identity{}, false
 	}
 	mb := metadata.NewMetricsBuilder(metadata.NewDefaultMetricsBuilderConfig(), receivertest.NewNopSettings(metadata.Type))
-	md := emitMetrics(mb, a, identify, selfStats{ringbufFull: 2}, t0.Add(time.Second))
+	md := emitMetrics(mb, a, identify, selfStats{ringbufFull: 2, recursionMisses: 4}, "ebpf_tcp", t0.Add(time.Second))
 
 	require.Equal(t, 3, md.ResourceMetrics().Len())
 	byResource := map[string]map[string]pmetric.Metric{}
@@ -46,6 +46,8 @@ func TestEmitMetrics(t *testing.T) {
 			key = v.Str()
 		} else if v, ok := rm.Resource().Attributes().Get("systemd.unit.name"); ok {
 			key = v.Str()
+		} else if v, ok := rm.Resource().Attributes().Get("otelcol.component.id"); ok {
+			key = "self:" + v.Str()
 		}
 		byResource[key] = map[string]pmetric.Metric{}
 		ms := rm.ScopeMetrics().At(0).Metrics()
@@ -80,8 +82,58 @@ func TestEmitMetrics(t *testing.T) {
 	dst, _ = svc["container.net.tcp.successful_connects"].Sum().DataPoints().At(0).Attributes().Get("destination")
 	assert.Equal(t, "[fd00::1]:5432", dst.Str())
 
-	self := byResource[""]
+	self := byResource["self:ebpf_tcp"]
 	require.NotNil(t, self)
 	assert.Equal(t, int64(5), self["otelcol_node.ebpf_tcp.events_processed"].Sum().DataPoints().At(0).IntValue())
-	assert.Equal(t, 3, self["otelcol_node.ebpf_tcp.events_lost"].Sum().DataPoints().Len())
+	lost := map[string]int64{}
+	dps := self["otelcol_node.ebpf_tcp.events_lost"].Sum().DataPoints()
+	for i := 0; i < dps.Len(); i++ {
+		reason, _ := dps.At(i).Attributes().Get("reason")
+		lost[reason.Str()] = dps.At(i).IntValue()
+	}
+	assert.Equal(t, map[string]int64{"ringbuf_full": 2, "storage_alloc_failed": 0, "decode_error": 0, "recursion_miss": 4}, lost)
+}
+
+// TestEmitHonoursResourceAttributeSwitches: a resource attribute the user
+// disabled is not emitted, the others are.
+func TestEmitHonoursResourceAttributeSwitches(t *testing.T) {
+	const containerID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	a := newAggregate(testLimits())
+	a.applyEvent(connectOK(7, 1, "10.0.0.2:80"), "", t0)
+	identify := func(uint64) (containerid.Identity, bool) {
+		return containerid.Identity{CgroupPath: "/docker/" + containerID, ContainerID: containerID, Runtime: "docker", Name: "web"}, true
+	}
+	cfg := metadata.NewDefaultMetricsBuilderConfig()
+	cfg.ResourceAttributes.ContainerID.Enabled = false
+	mb := metadata.NewMetricsBuilder(cfg, receivertest.NewNopSettings(metadata.Type))
+	md := emitMetrics(mb, a, identify, selfStats{}, "ebpf_tcp", t0)
+
+	found := false
+	for i := 0; i < md.ResourceMetrics().Len(); i++ {
+		attrs := md.ResourceMetrics().At(i).Resource().Attributes()
+		_, hasID := attrs.Get("container.id")
+		assert.False(t, hasID, "container.id is disabled")
+		if name, ok := attrs.Get("container.name"); ok {
+			found = true
+			assert.Equal(t, "web", name.Str())
+			runtime, _ := attrs.Get("container.runtime")
+			assert.Equal(t, "docker", runtime.Str())
+		}
+	}
+	assert.True(t, found, "the container's other attributes are still emitted")
+}
+
+// TestEmitSelfMetricsPerInstance: two instances (ebpf_tcp, ebpf_tcp/2) put
+// their self-metrics on different resources, so their series never collide.
+func TestEmitSelfMetricsPerInstance(t *testing.T) {
+	ids := map[string]bool{}
+	for _, id := range []string{"ebpf_tcp", "ebpf_tcp/2"} {
+		mb := metadata.NewMetricsBuilder(metadata.NewDefaultMetricsBuilderConfig(), receivertest.NewNopSettings(metadata.Type))
+		md := emitMetrics(mb, newAggregate(testLimits()), func(uint64) (containerid.Identity, bool) { return containerid.Identity{}, false }, selfStats{}, id, t0)
+		require.Equal(t, 1, md.ResourceMetrics().Len())
+		v, ok := md.ResourceMetrics().At(0).Resource().Attributes().Get("otelcol.component.id")
+		require.True(t, ok)
+		ids[v.Str()] = true
+	}
+	assert.Len(t, ids, 2)
 }

@@ -27,11 +27,21 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
 	"github.com/otelcol-node/otelcol-node/internal/testenv"
 	"github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver/internal/metadata"
 )
 
-const memoryCgroupRoot = "/sys/fs/cgroup/memory"
+const (
+	memoryCgroupRoot  = "/sys/fs/cgroup/memory"
+	unifiedCgroupRoot = "/sys/fs/cgroup/unified"
+)
+
+// kernelTestHierarchies are the cgroup_hierarchy settings the fake-container
+// tests run under. The dev and CI machines are hybrid: the v1 memory
+// hierarchy and the unified one are mounted side by side, so both can be
+// tested on one host.
+var kernelTestHierarchies = []string{containerid.HierarchyV1, containerid.HierarchyV2}
 
 // requireKernel stops a kernel-tier test that cannot run here (fails under CI=true).
 func requireKernel(t testing.TB) {
@@ -41,22 +51,61 @@ func requireKernel(t testing.TB) {
 	testenv.Require(t, err == nil, "kernel BTF (/sys/kernel/btf/vmlinux)")
 	_, err = os.Stat(filepath.Join(memoryCgroupRoot, "cgroup.procs"))
 	testenv.Require(t, err == nil, "cgroup v1 memory hierarchy at "+memoryCgroupRoot)
+	_, err = os.Stat(filepath.Join(unifiedCgroupRoot, "cgroup.controllers"))
+	testenv.Require(t, err == nil, "cgroup v2 hierarchy at "+unifiedCgroupRoot)
+}
+
+// forEachHierarchy runs a kernel test under every kernelTestHierarchies
+// setting, with the same assertions.
+func forEachHierarchy(t *testing.T, test func(t *testing.T, hierarchy string)) {
+	t.Helper()
+	requireKernel(t)
+	for _, hierarchy := range kernelTestHierarchies {
+		t.Run(hierarchy, func(t *testing.T) { test(t, hierarchy) })
+	}
+}
+
+// withHierarchy sets cgroup_hierarchy, then applies more (may be nil).
+func withHierarchy(hierarchy string, more func(*Config)) func(*Config) {
+	return func(cfg *Config) {
+		cfg.CgroupHierarchy = hierarchy
+		if more != nil {
+			more(cfg)
+		}
+	}
 }
 
 // fakeContainer is a cgroup named like a Docker container's
-// (/docker/<64 hex>) in the v1 memory hierarchy, which is what
-// task_cgroup_id reports on this kind of host.
+// (/docker/<64 hex>) in the hierarchy the receiver attributes by, with a
+// decoy beside it: the same processes also sit in /docker/<other 64 hex> of
+// the other hierarchy. On a hybrid host every process is in both trees; the
+// decoy makes an attribution from the wrong tree show up as metrics under
+// another container.id (otherResourcesMention) and none under id.
 type fakeContainer struct {
-	id  string
-	dir string
+	id   string
+	dirs []string // cgroup directories a helper joins
 }
 
-func newFakeContainer(t *testing.T) fakeContainer {
+func newFakeContainer(t *testing.T, hierarchy string) fakeContainer {
 	t.Helper()
+	id, decoy := randomContainerID(), randomContainerID()
+	own, other := memoryCgroupRoot, unifiedCgroupRoot
+	if hierarchy == containerid.HierarchyV2 {
+		own, other = unifiedCgroupRoot, memoryCgroupRoot
+	}
+	return fakeContainer{id: id, dirs: []string{makeDockerCgroup(t, own, id), makeDockerCgroup(t, other, decoy)}}
+}
+
+func randomContainerID() string {
 	b := make([]byte, 32)
 	_, _ = rand.Read(b)
-	id := hex.EncodeToString(b)
-	parent := filepath.Join(memoryCgroupRoot, "docker")
+	return hex.EncodeToString(b)
+}
+
+// makeDockerCgroup creates <root>/docker/<id>, removed when the test ends.
+func makeDockerCgroup(t *testing.T, root, id string) string {
+	t.Helper()
+	parent := filepath.Join(root, "docker")
 	_, err := os.Stat(parent)
 	madeParent := errors.Is(err, os.ErrNotExist)
 	dir := filepath.Join(parent, id)
@@ -76,20 +125,30 @@ func newFakeContainer(t *testing.T) fakeContainer {
 		}
 		t.Errorf("cgroup %s not removed", dir)
 	})
-	return fakeContainer{id: id, dir: dir}
+	return dir
 }
 
 // startScraper starts the receiver's scraper with the real BPF programs.
+// With cgroup_hierarchy v1 or v2 it checks that the resolver (and so the
+// BPF side, told by it) uses that hierarchy.
 func startScraper(t testing.TB, mutate func(*Config)) *tcpScraper {
 	t.Helper()
 	cfg := createDefaultConfig().(*Config)
 	if mutate != nil {
 		mutate(cfg)
 	}
+	require.NoError(t, cfg.Validate())
 	s := newTCPScraper(cfg, receivertest.NewNopSettings(metadata.Type))
 	require.NoError(t, s.start(context.Background(), componenttest.NewNopHost()))
 	t.Cleanup(func() { require.NoError(t, s.shutdown(context.Background())) })
 	require.NotNil(t, s.tracer, "tracer not loaded (degraded mode)")
+	want, chosen := map[string]containerid.HierarchyKind{
+		containerid.HierarchyV1: containerid.V1Memory,
+		containerid.HierarchyV2: containerid.V2,
+	}[cfg.CgroupHierarchy]
+	if chosen {
+		require.Equal(t, want, s.identities.Hierarchy().Kind, "cgroup_hierarchy %s", cfg.CgroupHierarchy)
+	}
 	return s
 }
 

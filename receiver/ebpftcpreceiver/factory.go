@@ -24,14 +24,17 @@ func NewFactory() receiver.Factory {
 }
 
 func createDefaultConfig() component.Config {
+	cc := scraperhelper.NewDefaultControllerConfig()
+	cc.CollectionInterval = defaultCollectionInterval
 	return &Config{
-		ControllerConfig:            scraperhelper.NewDefaultControllerConfig(),
+		ControllerConfig:            cc,
 		MetricsBuilderConfig:        metadata.NewDefaultMetricsBuilderConfig(),
 		MaxDestinationsPerContainer: defaultMaxDestinationsPerContainer,
 		MaxContainers:               defaultMaxContainers,
 		MaxTrackedConnections:       defaultMaxTrackedConnections,
 		IdleTimeout:                 defaultIdleTimeout,
 		ResolveNAT:                  true,
+		CgroupHierarchy:             "auto",
 	}
 }
 

@@ -151,8 +151,9 @@ type helper struct {
 }
 
 // startHelper starts the helper (optionally through a prefix such as
-// `ip netns exec X`), moves it into cgroupDir and lets it run.
-func startHelper(t *testing.T, cgroupDir string, prefix []string, args ...string) *helper {
+// `ip netns exec X`), moves it into cgroupDirs (one per hierarchy) and lets
+// it run.
+func startHelper(t *testing.T, cgroupDirs []string, prefix []string, args ...string) *helper {
 	t.Helper()
 	self, err := os.Executable()
 	require.NoError(t, err)
@@ -168,7 +169,9 @@ func startHelper(t *testing.T, cgroupDir string, prefix []string, args ...string
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	// `ip netns exec` keeps its pid when it execs the helper, so moving
 	// the pid moves the helper.
-	require.NoError(t, os.WriteFile(filepath.Join(cgroupDir, "cgroup.procs"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o644))
+	for _, dir := range cgroupDirs {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(strconv.Itoa(cmd.Process.Pid)), 0o644))
+	}
 	_, err = io.WriteString(stdin, "go\n")
 	require.NoError(t, err)
 	return &helper{cmd: cmd, stdin: stdin, out: bufio.NewReader(stdout)}

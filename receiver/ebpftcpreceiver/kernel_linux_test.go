@@ -31,151 +31,160 @@ func pair(dst, actual string) string { return "destination=" + dst + ",actual_de
 // that container, and nowhere else. Every connection here is closed within
 // microseconds of being established: none may count as failed.
 func TestConnectCountsFromFakeContainer(t *testing.T) {
-	requireKernel(t)
-	const n, m = 57, 23
-	s := startScraper(t, nil)
-	ctr := newFakeContainer(t)
-	srv := listenFixed(t, "127.0.0.1")
-	closed := closedPort(t, "127.0.0.1")
+	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
+		const n, m = 57, 23
+		s := startScraper(t, withHierarchy(hierarchy, nil))
+		ctr := newFakeContainer(t, hierarchy)
+		srv := listenFixed(t, "127.0.0.1")
+		closed := closedPort(t, "127.0.0.1")
 
-	h := startHelper(t, ctr.dir, nil, "connect", srv.addr(), strconv.Itoa(n), "refused", closed, strconv.Itoa(m))
-	h.wait(t)
+		h := startHelper(t, ctr.dirs, nil, "connect", srv.addr(), strconv.Itoa(n), "refused", closed, strconv.Itoa(m))
+		h.wait(t)
 
-	got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool {
-		return c.get(mSuccessful, pair(srv.addr(), srv.addr())) >= n && c.get(mFailed, "destination="+closed) >= m
+		// The close events of the last connections can be read after the
+		// events that completed the counts: wait for them too.
+		got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool {
+			return c.get(mSuccessful, pair(srv.addr(), srv.addr())) >= n && c.get(mFailed, "destination="+closed) >= m &&
+				c.get(mActive, pair(srv.addr(), srv.addr())) == 0
+		})
+		assert.Equal(t, float64(n), got.get(mSuccessful, pair(srv.addr(), srv.addr())))
+		assert.Equal(t, float64(m), got.get(mFailed, "destination="+closed))
+		assert.Zero(t, got.get(mFailed, "destination="+srv.addr()), "short successful connections counted as failed")
+		assert.Zero(t, got.get(mActive, pair(srv.addr(), srv.addr())))
+		assert.Greater(t, got.get(mConnTime, pair(srv.addr(), srv.addr())), 0.0)
+		assert.Len(t, got[mSuccessful], 1, "unexpected destinations: %v", got[mSuccessful])
+
+		md, err := s.scrape(context.Background())
+		require.NoError(t, err)
+		assert.Empty(t, otherResourcesMention(md, ctr.id, srv.addr(), closed))
 	})
-	assert.Equal(t, float64(n), got.get(mSuccessful, pair(srv.addr(), srv.addr())))
-	assert.Equal(t, float64(m), got.get(mFailed, "destination="+closed))
-	assert.Zero(t, got.get(mFailed, "destination="+srv.addr()), "short successful connections counted as failed")
-	assert.Zero(t, got.get(mActive, pair(srv.addr(), srv.addr())))
-	assert.Greater(t, got.get(mConnTime, pair(srv.addr(), srv.addr())), 0.0)
-	assert.Len(t, got[mSuccessful], 1, "unexpected destinations: %v", got[mSuccessful])
-
-	md, err := s.scrape(context.Background())
-	require.NoError(t, err)
-	assert.Empty(t, otherResourcesMention(md, ctr.id, srv.addr(), closed))
 }
 
 // TestActiveConnectionsAndBytes: K held connections are K active, then 0
 // after close; a transfer of S bytes is S bytes sent within 1%.
 func TestActiveConnectionsAndBytes(t *testing.T) {
-	requireKernel(t)
-	const k, size = 7, 3 << 20
-	s := startScraper(t, nil)
-	ctr := newFakeContainer(t)
-	srv := listenFixed(t, "127.0.0.1")
-	key := pair(srv.addr(), srv.addr())
+	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
+		const k, size = 7, 3 << 20
+		s := startScraper(t, withHierarchy(hierarchy, nil))
+		ctr := newFakeContainer(t, hierarchy)
+		srv := listenFixed(t, "127.0.0.1")
+		key := pair(srv.addr(), srv.addr())
 
-	h := startHelper(t, ctr.dir, nil, "hold", srv.addr(), strconv.Itoa(k))
-	h.waitLine(t, "holding")
-	got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mActive, key) == k })
-	assert.Equal(t, float64(k), got.get(mActive, key))
-	h.wait(t)
-	got = scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mActive, key) == 0 })
-	assert.Zero(t, got.get(mActive, key))
-	sentBefore := got.get(mBytesSent, key)
+		h := startHelper(t, ctr.dirs, nil, "hold", srv.addr(), strconv.Itoa(k))
+		h.waitLine(t, "holding")
+		got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mActive, key) == k })
+		assert.Equal(t, float64(k), got.get(mActive, key))
+		h.wait(t)
+		got = scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mActive, key) == 0 })
+		assert.Zero(t, got.get(mActive, key))
+		sentBefore := got.get(mBytesSent, key)
 
-	h = startHelper(t, ctr.dir, nil, "send", srv.addr(), strconv.Itoa(size))
-	h.wait(t)
-	got = scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mBytesSent, key)-sentBefore >= size })
-	sent := got.get(mBytesSent, key) - sentBefore
-	assert.GreaterOrEqual(t, sent, float64(size))
-	assert.InDelta(t, float64(size), sent, size*0.01)
-	assert.Equal(t, float64(k+1), got.get(mSuccessful, key))
-	assert.Greater(t, got.get(mLatency, "destination_ip=127.0.0.1"), 0.0)
+		h = startHelper(t, ctr.dirs, nil, "send", srv.addr(), strconv.Itoa(size))
+		h.wait(t)
+		got = scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mBytesSent, key)-sentBefore >= size })
+		sent := got.get(mBytesSent, key) - sentBefore
+		assert.GreaterOrEqual(t, sent, float64(size))
+		assert.InDelta(t, float64(size), sent, size*0.01)
+		assert.Equal(t, float64(k+1), got.get(mSuccessful, key))
+		assert.Greater(t, got.get(mLatency, "destination_ip=127.0.0.1"), 0.0)
+	})
 }
 
 // TestListenInfo: a listening socket of the container is listen_info 1
 // while it is open.
 func TestListenInfo(t *testing.T) {
-	requireKernel(t)
-	s := startScraper(t, nil)
-	ctr := newFakeContainer(t)
-	addr := closedPort(t, "127.0.0.1")
-	h := startHelper(t, ctr.dir, nil, "listen", addr, "1")
-	h.waitLine(t, "listening")
-	got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mListen, "listen_addr="+addr) == 1 })
-	assert.Equal(t, 1.0, got.get(mListen, "listen_addr="+addr))
-	h.wait(t)
-	got = scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mListen, "listen_addr="+addr) == 0 })
-	assert.Zero(t, got.get(mListen, "listen_addr="+addr))
+	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
+		s := startScraper(t, withHierarchy(hierarchy, nil))
+		ctr := newFakeContainer(t, hierarchy)
+		addr := closedPort(t, "127.0.0.1")
+		h := startHelper(t, ctr.dirs, nil, "listen", addr, "1")
+		h.waitLine(t, "listening")
+		got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mListen, "listen_addr="+addr) == 1 })
+		assert.Equal(t, 1.0, got.get(mListen, "listen_addr="+addr))
+		h.wait(t)
+		got = scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mListen, "listen_addr="+addr) == 0 })
+		assert.Zero(t, got.get(mListen, "listen_addr="+addr))
+	})
 }
 
 // TestConnectionsOpenBeforeStart: connections and a listener a container
 // opened before the receiver started are active (listening) once it
 // starts, and their close is traced.
 func TestConnectionsOpenBeforeStart(t *testing.T) {
-	requireKernel(t)
-	const k = 4
-	ctr := newFakeContainer(t)
-	srv := listenFixed(t, "127.0.0.1")
-	key := pair(srv.addr(), srv.addr())
-	h := startHelper(t, ctr.dir, nil, "hold", srv.addr(), strconv.Itoa(k))
-	h.waitLine(t, "holding")
+	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
+		const k = 4
+		ctr := newFakeContainer(t, hierarchy)
+		srv := listenFixed(t, "127.0.0.1")
+		key := pair(srv.addr(), srv.addr())
+		h := startHelper(t, ctr.dirs, nil, "hold", srv.addr(), strconv.Itoa(k))
+		h.waitLine(t, "holding")
 
-	s := startScraper(t, nil)
-	got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mActive, key) == k })
-	assert.Equal(t, float64(k), got.get(mActive, key))
-	assert.Zero(t, got.get(mSuccessful, key), "connects made before start are not new connects")
+		s := startScraper(t, withHierarchy(hierarchy, nil))
+		got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mActive, key) == k })
+		assert.Equal(t, float64(k), got.get(mActive, key))
+		assert.Zero(t, got.get(mSuccessful, key), "connects made before start are not new connects")
 
-	h.wait(t)
-	got = scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mActive, key) == 0 })
-	assert.Zero(t, got.get(mActive, key))
-	md, err := s.scrape(context.Background())
-	require.NoError(t, err)
-	assert.Empty(t, otherResourcesMention(md, ctr.id, srv.addr()), "the accepting side must not be seeded as a connect")
+		h.wait(t)
+		got = scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mActive, key) == 0 })
+		assert.Zero(t, got.get(mActive, key))
+		md, err := s.scrape(context.Background())
+		require.NoError(t, err)
+		assert.Empty(t, otherResourcesMention(md, ctr.id, srv.addr()), "the accepting side must not be seeded as a connect")
+	})
 }
 
 // TestListenerOpenBeforeStart: a listener opened before start is listen_info 1.
 func TestListenerOpenBeforeStart(t *testing.T) {
-	requireKernel(t)
-	ctr := newFakeContainer(t)
-	addr := closedPort(t, "127.0.0.1")
-	h := startHelper(t, ctr.dir, nil, "listen", addr, "1")
-	h.waitLine(t, "listening")
+	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
+		ctr := newFakeContainer(t, hierarchy)
+		addr := closedPort(t, "127.0.0.1")
+		h := startHelper(t, ctr.dirs, nil, "listen", addr, "1")
+		h.waitLine(t, "listening")
 
-	s := startScraper(t, nil)
-	got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mListen, "listen_addr="+addr) == 1 })
-	assert.Equal(t, 1.0, got.get(mListen, "listen_addr="+addr))
-	h.wait(t)
-	got = scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mListen, "listen_addr="+addr) == 0 })
-	assert.Zero(t, got.get(mListen, "listen_addr="+addr))
+		s := startScraper(t, withHierarchy(hierarchy, nil))
+		got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mListen, "listen_addr="+addr) == 1 })
+		assert.Equal(t, 1.0, got.get(mListen, "listen_addr="+addr))
+		h.wait(t)
+		got = scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mListen, "listen_addr="+addr) == 0 })
+		assert.Zero(t, got.get(mListen, "listen_addr="+addr))
+	})
 }
 
 // TestConnectStormStaysBounded: connects from one container to 20,000
 // distinct destinations keep the keys under the per-container cap, count
 // the refused keys, and lose no connect (the overflow bucket has the rest).
 func TestConnectStormStaysBounded(t *testing.T) {
-	requireKernel(t)
-	const n, maxDest = 20_000, 64
-	s := startScraper(t, func(cfg *Config) { cfg.MaxDestinationsPerContainer = maxDest })
-	ctr := newFakeContainer(t)
-	ln, err := net.Listen("tcp", "0.0.0.0:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
+	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
+		const n, maxDest = 20_000, 64
+		s := startScraper(t, withHierarchy(hierarchy, func(cfg *Config) { cfg.MaxDestinationsPerContainer = maxDest }))
+		ctr := newFakeContainer(t, hierarchy)
+		ln, err := net.Listen("tcp", "0.0.0.0:0")
+		require.NoError(t, err)
+		t.Cleanup(func() { ln.Close() })
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
 			}
-			c.Close()
-		}
-	}()
-	port := ln.Addr().(*net.TCPAddr).Port
+		}()
+		port := ln.Addr().(*net.TCPAddr).Port
 
-	h := startHelper(t, ctr.dir, nil, "storm", strconv.Itoa(port), strconv.Itoa(n))
-	h.wait(t)
-	total := func(c containerMetrics) float64 {
-		var sum float64
-		for _, v := range c[mSuccessful] {
-			sum += v
+		h := startHelper(t, ctr.dirs, nil, "storm", strconv.Itoa(port), strconv.Itoa(n))
+		h.wait(t)
+		total := func(c containerMetrics) float64 {
+			var sum float64
+			for _, v := range c[mSuccessful] {
+				sum += v
+			}
+			return sum
 		}
-		return sum
-	}
-	got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return total(c) >= n })
-	assert.Equal(t, float64(n), total(got))
-	assert.Len(t, got[mSuccessful], maxDest+1, "cap plus the overflow bucket")
-	assert.Equal(t, float64(n-maxDest), got.get(mSuccessful, pair(overflowDestination, overflowDestination)))
-	assert.LessOrEqual(t, len(got[mLatency]), maxDest)
+		got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return total(c) >= n })
+		assert.Equal(t, float64(n), total(got))
+		assert.Len(t, got[mSuccessful], maxDest+1, "cap plus the overflow bucket")
+		assert.Equal(t, float64(n-maxDest), got.get(mSuccessful, pair(overflowDestination, overflowDestination)))
+		assert.LessOrEqual(t, len(got[mLatency]), maxDest)
+	})
 }

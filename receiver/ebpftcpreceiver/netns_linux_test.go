@@ -32,31 +32,32 @@ func serverIn(t *testing.T, ns, ip string, port int) *testServer {
 // by the retransmit timer in softirq, where `current` is whatever task was
 // interrupted, yet it counts under the caller's container.
 func TestConnectTimeoutFromTimer(t *testing.T) {
-	requireKernel(t)
-	const m = 2
-	s := startScraper(t, nil)
-	ctr := newFakeContainer(t)
-	p := newNetnsPair(t)
-	const port = 24001
-	serverIn(t, p.server, p.serverIP, port)
-	nft(t, p.server, fmt.Sprintf(`table inet otn_drop {
-	chain input {
-		type filter hook input priority 0; policy accept;
-		tcp dport %d tcp flags syn drop
-	}
-}`, port))
-	target := net.JoinHostPort(p.serverIP, strconv.Itoa(port))
-	before := tcpRetransSegs(t, p.client)
+	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
+		const m = 2
+		s := startScraper(t, withHierarchy(hierarchy, nil))
+		ctr := newFakeContainer(t, hierarchy)
+		p := newNetnsPair(t)
+		const port = 24001
+		serverIn(t, p.server, p.serverIP, port)
+		nft(t, p.server, fmt.Sprintf(`table inet otn_drop {
+		chain input {
+			type filter hook input priority 0; policy accept;
+			tcp dport %d tcp flags syn drop
+		}
+	}`, port))
+		target := net.JoinHostPort(p.serverIP, strconv.Itoa(port))
+		before := tcpRetransSegs(t, p.client)
 
-	h := startHelper(t, ctr.dir, []string{"ip", "netns", "exec", p.client}, "timeout", target, strconv.Itoa(m))
-	h.wait(t)
-	synRetransmits := float64(tcpRetransSegs(t, p.client) - before)
+		h := startHelper(t, ctr.dirs, []string{"ip", "netns", "exec", p.client}, "timeout", target, strconv.Itoa(m))
+		h.wait(t)
+		synRetransmits := float64(tcpRetransSegs(t, p.client) - before)
 
-	got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mFailed, "destination="+target) >= m })
-	assert.Equal(t, float64(m), got.get(mFailed, "destination="+target))
-	assert.Zero(t, got.get(mSuccessful, pair(target, target)))
-	// The SYNs resent before giving up are the namespace's only retransmits.
-	assert.Equal(t, synRetransmits, got.get(mRetrans, pair(target, target)))
+		got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mFailed, "destination="+target) >= m })
+		assert.Equal(t, float64(m), got.get(mFailed, "destination="+target))
+		assert.Zero(t, got.get(mSuccessful, pair(target, target)))
+		// The SYNs resent before giving up are the namespace's only retransmits.
+		assert.Equal(t, synRetransmits, got.get(mRetrans, pair(target, target)))
+	})
 }
 
 // TestRetransmitsMatchKernelCounter: with nftables dropping a share of the
@@ -64,79 +65,82 @@ func TestConnectTimeoutFromTimer(t *testing.T) {
 // container equal the TcpRetransSegs delta of its network namespace, where
 // it is the only TCP user.
 func TestRetransmitsMatchKernelCounter(t *testing.T) {
-	requireKernel(t)
-	const size = 4 << 20
-	s := startScraper(t, nil)
-	ctr := newFakeContainer(t)
-	p := newNetnsPair(t)
-	const port = 24002
-	srv := serverIn(t, p.server, p.serverIP, port)
-	nft(t, p.server, fmt.Sprintf(`table inet otn_loss {
-	chain input {
-		type filter hook input priority 0; policy accept;
-		tcp dport %d numgen random mod 100 < 5 drop
-	}
-}`, port))
-	target := net.JoinHostPort(p.serverIP, strconv.Itoa(port))
-	before := tcpRetransSegs(t, p.client)
+	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
+		const size = 4 << 20
+		s := startScraper(t, withHierarchy(hierarchy, nil))
+		ctr := newFakeContainer(t, hierarchy)
+		p := newNetnsPair(t)
+		const port = 24002
+		srv := serverIn(t, p.server, p.serverIP, port)
+		nft(t, p.server, fmt.Sprintf(`table inet otn_loss {
+		chain input {
+			type filter hook input priority 0; policy accept;
+			tcp dport %d numgen random mod 100 < 5 drop
+		}
+	}`, port))
+		target := net.JoinHostPort(p.serverIP, strconv.Itoa(port))
+		before := tcpRetransSegs(t, p.client)
 
-	h := startHelper(t, ctr.dir, []string{"ip", "netns", "exec", p.client}, "send", target, strconv.Itoa(size), "send", target, strconv.Itoa(size))
-	h.wait(t)
-	srv.ln.Close()
-	srv.wg.Wait()
-	want := float64(tcpRetransSegs(t, p.client) - before)
-	require.Positive(t, want, "the drop rule caused no retransmission")
+		h := startHelper(t, ctr.dirs, []string{"ip", "netns", "exec", p.client}, "send", target, strconv.Itoa(size), "send", target, strconv.Itoa(size))
+		h.wait(t)
+		srv.ln.Close()
+		srv.wg.Wait()
+		want := float64(tcpRetransSegs(t, p.client) - before)
+		require.Positive(t, want, "the drop rule caused no retransmission")
 
-	got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool {
-		return c.get(mSuccessful, pair(target, target)) == 2 && c.get(mRetrans, pair(target, target)) >= want
+		got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool {
+			return c.get(mSuccessful, pair(target, target)) == 2 && c.get(mRetrans, pair(target, target)) >= want
+		})
+		assert.Equal(t, want, got.get(mRetrans, pair(target, target)))
+		assert.InDelta(t, 2*size, got.get(mBytesSent, pair(target, target)), 2*size*0.01)
 	})
-	assert.Equal(t, want, got.get(mRetrans, pair(target, target)))
-	assert.InDelta(t, 2*size, got.get(mBytesSent, pair(target, target)), 2*size*0.01)
 }
 
 // TestDNATActualDestination: a DNAT rule in the client's namespace sends a
 // dialled address to a backend; destination is what was dialled,
 // actual_destination the backend, found through conntrack.
 func TestDNATActualDestination(t *testing.T) {
-	requireKernel(t)
-	const n = 3
-	s := startScraper(t, nil)
-	ctr := newFakeContainer(t)
-	p := newNetnsPair(t)
-	const port = 24003
-	serverIn(t, p.server, p.serverIP, port)
-	const virtual = "192.0.2.10:80"
-	nft(t, p.client, fmt.Sprintf(`table ip otn_nat {
-	chain output {
-		type nat hook output priority -100; policy accept;
-		ip daddr 192.0.2.10 tcp dport 80 dnat to %s:%d
-	}
-}`, p.serverIP, port))
-	backend := net.JoinHostPort(p.serverIP, strconv.Itoa(port))
+	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
+		const n = 3
+		s := startScraper(t, withHierarchy(hierarchy, nil))
+		ctr := newFakeContainer(t, hierarchy)
+		p := newNetnsPair(t)
+		const port = 24003
+		serverIn(t, p.server, p.serverIP, port)
+		const virtual = "192.0.2.10:80"
+		nft(t, p.client, fmt.Sprintf(`table ip otn_nat {
+		chain output {
+			type nat hook output priority -100; policy accept;
+			ip daddr 192.0.2.10 tcp dport 80 dnat to %s:%d
+		}
+	}`, p.serverIP, port))
+		backend := net.JoinHostPort(p.serverIP, strconv.Itoa(port))
 
-	h := startHelper(t, ctr.dir, []string{"ip", "netns", "exec", p.client}, "connect", virtual, strconv.Itoa(n))
-	h.wait(t)
+		h := startHelper(t, ctr.dirs, []string{"ip", "netns", "exec", p.client}, "connect", virtual, strconv.Itoa(n))
+		h.wait(t)
 
-	got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mSuccessful, pair(virtual, backend)) >= n })
-	assert.Equal(t, float64(n), got.get(mSuccessful, pair(virtual, backend)))
-	assert.Zero(t, got.get(mSuccessful, pair(virtual, virtual)), "connects without their backend: %v", got[mSuccessful])
+		got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mSuccessful, pair(virtual, backend)) >= n })
+		assert.Equal(t, float64(n), got.get(mSuccessful, pair(virtual, backend)))
+		assert.Zero(t, got.get(mSuccessful, pair(virtual, virtual)), "connects without their backend: %v", got[mSuccessful])
+	})
 }
 
 // TestIPv6Loopback: the same exact counts over IPv6, with [addr]:port names.
 func TestIPv6Loopback(t *testing.T) {
-	requireKernel(t)
-	const n, m = 5, 4
-	s := startScraper(t, nil)
-	ctr := newFakeContainer(t)
-	srv := listenFixed(t, "::1")
-	closed := closedPort(t, "::1")
+	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
+		const n, m = 5, 4
+		s := startScraper(t, withHierarchy(hierarchy, nil))
+		ctr := newFakeContainer(t, hierarchy)
+		srv := listenFixed(t, "::1")
+		closed := closedPort(t, "::1")
 
-	h := startHelper(t, ctr.dir, nil, "connect", srv.addr(), strconv.Itoa(n), "refused", closed, strconv.Itoa(m))
-	h.wait(t)
-	got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool {
-		return c.get(mSuccessful, pair(srv.addr(), srv.addr())) >= n && c.get(mFailed, "destination="+closed) >= m
+		h := startHelper(t, ctr.dirs, nil, "connect", srv.addr(), strconv.Itoa(n), "refused", closed, strconv.Itoa(m))
+		h.wait(t)
+		got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool {
+			return c.get(mSuccessful, pair(srv.addr(), srv.addr())) >= n && c.get(mFailed, "destination="+closed) >= m
+		})
+		assert.Equal(t, float64(n), got.get(mSuccessful, pair(srv.addr(), srv.addr())))
+		assert.Equal(t, float64(m), got.get(mFailed, "destination="+closed))
+		assert.Contains(t, srv.addr(), "[::1]:")
 	})
-	assert.Equal(t, float64(n), got.get(mSuccessful, pair(srv.addr(), srv.addr())))
-	assert.Equal(t, float64(m), got.get(mFailed, "destination="+closed))
-	assert.Contains(t, srv.addr(), "[::1]:")
 }

@@ -67,7 +67,7 @@ func (s *tcpScraper) start(_ context.Context, host component.Host) error {
 		ephemeral:       ephemeral,
 	})
 
-	s.identities, err = containerid.NewResolver(containerid.Config{MinRescanInterval: minRescanInterval}, s.logger)
+	s.identities, err = containerid.NewResolver(containerid.Config{MinRescanInterval: minRescanInterval, Hierarchy: s.cfg.CgroupHierarchy}, s.logger)
 	if err != nil {
 		bpf.ReportDegraded(host, s.logger, fmt.Errorf("resolving containers: %w", err))
 		return nil
@@ -149,16 +149,22 @@ func (s *tcpScraper) scrape(context.Context) (pmetric.Metrics, error) {
 	var err error
 	s.samples, err = s.tracer.sample(s.samples)
 	now := time.Now()
-	s.agg.applySamples(s.samples, now)
+	// A sample that failed, or a sampler that is not loaded, lists nothing:
+	// it must not be taken as every socket having closed.
+	s.agg.applySamples(s.samples, err == nil && s.tracer.sampling(), now)
 	s.agg.expire(now)
 
-	var self selfStats
-	if st, statsErr := s.tracer.stats(); statsErr == nil {
-		self.ringbufFull = st.Lost[bpf.LossRingbufReserve]
-		self.storageAllocFailed = st.Lost[bpf.LossMapFull]
-		self.decodeErrors = st.DecodeErrors
+	// Stats are best effort: what could be read is reported, and a read
+	// failure only joins the scrape error.
+	st, statsErr := s.tracer.stats()
+	err = errors.Join(err, statsErr)
+	self := selfStats{
+		ringbufFull:        st.Lost[bpf.LossRingbufReserve],
+		storageAllocFailed: st.Lost[bpf.LossMapFull],
+		decodeErrors:       st.DecodeErrors,
+		recursionMisses:    st.RecursionMisses,
 	}
-	md := emitMetrics(s.mb, s.agg, s.identities.ByCgroupID, self, now)
+	md := emitMetrics(s.mb, s.agg, s.identities.ByCgroupID, self, s.settings.ID.String(), now)
 	if err != nil {
 		// A failed sample loses no data (totals are absolute; the next
 		// scrape catches up), so the metrics still go out.

@@ -136,6 +136,10 @@ func (t *tracer) sample(dst []connSample) ([]connSample, error) {
 	return dst, nil
 }
 
+// sampling reports whether the socket iterator is loaded, so that a sample
+// lists every live traced connection.
+func (t *tracer) sampling() bool { return t.iter != nil }
+
 // features reports which features are enabled, for the status line.
 func (t *tracer) features() []bpf.FeatureState { return t.loader.States() }
 

@@ -57,6 +57,7 @@ const (
 	AttributeReasonRingbufFull
 	AttributeReasonStorageAllocFailed
 	AttributeReasonDecodeError
+	AttributeReasonRecursionMiss
 )
 
 // String returns the string representation of the AttributeReason.
@@ -68,6 +69,8 @@ func (av AttributeReason) String() string {
 		return "storage_alloc_failed"
 	case AttributeReasonDecodeError:
 		return "decode_error"
+	case AttributeReasonRecursionMiss:
+		return "recursion_miss"
 	}
 	return ""
 }
@@ -77,6 +80,7 @@ var MapAttributeReason = map[string]AttributeReason{
 	"ringbuf_full":         AttributeReasonRingbufFull,
 	"storage_alloc_failed": AttributeReasonStorageAllocFailed,
 	"decode_error":         AttributeReasonDecodeError,
+	"recursion_miss":       AttributeReasonRecursionMiss,
 }
 
 var MetricsInfo = metricsInfo{
@@ -990,7 +994,7 @@ type metricOtelcolNodeEbpfTCPEventsLost struct {
 // init fills otelcol_node.ebpf_tcp.events_lost metric with initial data.
 func (m *metricOtelcolNodeEbpfTCPEventsLost) init() {
 	m.data.SetName("otelcol_node.ebpf_tcp.events_lost")
-	m.data.SetDescription("Connection events lost before aggregation, by reason (ring buffer full, socket storage allocation failed, undecodable record).")
+	m.data.SetDescription("Connection events lost before aggregation, by reason (ring buffer full, socket storage allocation failed, undecodable record, program run skipped by the kernel because another BPF program was running on the CPU).")
 	m.data.SetUnit("{event}")
 	m.data.SetEmptySum()
 	m.data.Sum().SetIsMonotonic(true)
@@ -1329,6 +1333,12 @@ func NewMetricsBuilder(mbc MetricsBuilderConfig, settings receiver.Settings, opt
 	}
 	if mbc.ResourceAttributes.K8sPodUID.MetricsExclude != nil {
 		mb.resourceAttributeExcludeFilter["k8s.pod.uid"] = filter.CreateFilter(mbc.ResourceAttributes.K8sPodUID.MetricsExclude)
+	}
+	if mbc.ResourceAttributes.OtelcolComponentID.MetricsInclude != nil {
+		mb.resourceAttributeIncludeFilter["otelcol.component.id"] = filter.CreateFilter(mbc.ResourceAttributes.OtelcolComponentID.MetricsInclude)
+	}
+	if mbc.ResourceAttributes.OtelcolComponentID.MetricsExclude != nil {
+		mb.resourceAttributeExcludeFilter["otelcol.component.id"] = filter.CreateFilter(mbc.ResourceAttributes.OtelcolComponentID.MetricsExclude)
 	}
 	if mbc.ResourceAttributes.SystemdUnitName.MetricsInclude != nil {
 		mb.resourceAttributeIncludeFilter["systemd.unit.name"] = filter.CreateFilter(mbc.ResourceAttributes.SystemdUnitName.MetricsInclude)

@@ -166,6 +166,7 @@ func TestMetricsBuilder(t *testing.T) {
 			rb.SetK8sNamespaceName("k8s.namespace.name-val")
 			rb.SetK8sPodName("k8s.pod.name-val")
 			rb.SetK8sPodUID("k8s.pod.uid-val")
+			rb.SetOtelcolComponentID("otelcol.component.id-val")
 			rb.SetSystemdUnitName("systemd.unit.name-val")
 			res := rb.Emit()
 			metrics := mb.Emit(WithResource(res))
@@ -628,7 +629,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["otelcol_node.ebpf_tcp.events_lost"] = true
 						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
 						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
-						assert.Equal(t, "Connection events lost before aggregation, by reason (ring buffer full, socket storage allocation failed, undecodable record).", mi.Description())
+						assert.Equal(t, "Connection events lost before aggregation, by reason (ring buffer full, socket storage allocation failed, undecodable record, program run skipped by the kernel because another BPF program was running on the CPU).", mi.Description())
 						assert.Equal(t, "{event}", mi.Unit())
 						assert.True(t, mi.Sum().IsMonotonic())
 						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
@@ -645,7 +646,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["otelcol_node.ebpf_tcp.events_lost"] = true
 						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
 						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
-						assert.Equal(t, "Connection events lost before aggregation, by reason (ring buffer full, socket storage allocation failed, undecodable record).", mi.Description())
+						assert.Equal(t, "Connection events lost before aggregation, by reason (ring buffer full, socket storage allocation failed, undecodable record, program run skipped by the kernel because another BPF program was running on the CPU).", mi.Description())
 						assert.Equal(t, "{event}", mi.Unit())
 						assert.True(t, mi.Sum().IsMonotonic())
 						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/otelcol-node/otelcol-node/internal/e2etest"
+	"github.com/otelcol-node/otelcol-node/internal/testenv"
+	"github.com/otelcol-node/otelcol-node/processor/cloudmetadataprocessor/cloudmetadatatest"
+)
+
+// The whole-node tier: a shipped configuration, every workload at once, every
+// count checked against its generator's ground truth on one /metrics.
+//
+// The shipped configurations are run as shipped, but for what a test host
+// cannot be: the cloud metadata processor reads a fake DMI tree and a fake
+// IMDS on 127.0.0.1 (`--set` of its endpoint and sysfs_root), because the real
+// link-local service does not exist here.
+
+// Prometheus names the assertions read.
+const (
+	mSuccessful = "container_net_tcp_successful_connects_total"
+	mFailed     = "container_net_tcp_failed_connects_total"
+	mRetrans    = "container_net_tcp_retransmits_total"
+	mOOMKills   = "container_oom_kills_total"
+	mCPUDelay   = "container_resources_cpu_delay_seconds_total"
+	mLogs       = "container_log_messages_total"
+	mTCPLost    = "otelcol_node_ebpf_tcp_events_lost_total"
+)
+
+// Ports of the workloads, outside the ephemeral range (32768-60999) so that
+// destinations keep their port, and apart from the other packages' tests.
+const (
+	wnStormPort       = 28080
+	wnStormClosedPort = 28081
+	wnShortLivedPort  = 28082
+)
+
+// defaultMetricsPort is where the embedded default config serves /metrics.
+const defaultMetricsPort = 9464
+
+// wholeNodeDuration is how long the workloads run: long enough that a stream
+// that stops midway shows as a counter that stops moving (see
+// watchProgress), at the default 15 s collection interval.
+const wholeNodeDuration = 60 * time.Second
+
+// wholeNodeExpect is what the workloads made, from their own output.
+type wholeNodeExpect struct {
+	stormID, shortID, retransID, oomID, cpuID, logID string
+	logFile                                          string
+
+	okConnects, failedConnects float64
+	shortLived                 float64
+	kernelRetrans              float64
+	oomKills                   float64
+	runDelaySeconds            float64
+	logLines                   map[string]float64 // by level as /metrics names it
+}
+
+// startCloudFakes serves AWS's documented metadata and a DMI tree that says
+// AWS, and returns the --set flags that point cloud_metadata at them.
+func startCloudFakes(t *testing.T) []string {
+	t.Helper()
+	srv := cloudmetadatatest.NewServer(t)
+	cloudmetadatatest.ServeSamples(t, srv, "aws")
+	return []string{
+		"--set", "processors::cloud_metadata::endpoint=" + srv.URL(),
+		"--set", "processors::cloud_metadata::sysfs_root=" + cloudmetadatatest.SysfsFixture("aws"),
+	}
+}
+
+// requireWholeNode checks what every whole-node run needs.
+func requireWholeNode(t *testing.T) {
+	t.Helper()
+	testenv.RequireRoot(t)
+	for _, c := range []string{"nft", "ip", "ethtool", "bash"} {
+		testenv.RequireCommand(t, c)
+	}
+	benchDir(t)
+}
+
+// TestWholeNodeDefaultConfig runs the embedded default config (no --config)
+// with every workload at once.
+func TestWholeNodeDefaultConfig(t *testing.T) {
+	requireWholeNode(t)
+	c := e2etest.StartWith(t, e2etest.Options{Args: startCloudFakes(t)}, defaultMetricsPort)
+	runWholeNode(t, c)
+}
+
+// runWholeNode drives every workload at once against a running collector
+// and checks every count on /metrics.
+func runWholeNode(t *testing.T, c *e2etest.Collector) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*wholeNodeDuration)
+	defer cancel()
+	exp := wholeNodeExpect{
+		stormID: fakeContainerID(t), shortID: fakeContainerID(t), retransID: fakeContainerID(t),
+		oomID: fakeContainerID(t), cpuID: fakeContainerID(t), logID: fakeContainerID(t),
+	}
+	exp.logFile = fmt.Sprintf("/var/log/otn-wholenode-%s.log", exp.logID[:12])
+	t.Cleanup(func() { _ = os.Remove(exp.logFile) })
+	secs := strconv.Itoa(int(wholeNodeDuration.Seconds())) + "s"
+
+	// The log writer waits before its first line so that the container's
+	// files are discovered first (container_files rescans every 10 s).
+	logs := startWorkload(t, "log-writer.sh", "--file", exp.logFile, "--rate", "20",
+		"--duration", strconv.Itoa(int(wholeNodeDuration.Seconds())-15)+"s", "--wait-before", "12s", "--cgroup", "docker/"+exp.logID)
+	storm := startWorkload(t, "connect-storm.sh", "--ok-rate", "1000", "--fail-rate", "100", "--duration", secs,
+		"--port", strconv.Itoa(wnStormPort), "--closed-port", strconv.Itoa(wnStormClosedPort), "--cgroup", "docker/"+exp.stormID)
+	cpu := startWorkload(t, "cpu-contention.sh", "--threads", "4", "--duration", secs, "--cgroup", "docker/"+exp.cpuID)
+	oom := startWorkload(t, "oom.sh", "--count", "3", "--limit-mib", "32", "--pause", "10", "--cgroup", "docker/"+exp.oomID)
+	short := startShortLived(t, exp.shortID, 120, wholeNodeDuration/2)
+
+	progress := watchProgress(ctx, t, c, exp.stormID)
+
+	// Retransmits: bulk transfers through 5 % loss, repeated over the run.
+	for i := range 4 {
+		r := startWorkload(t, "retransmit-netns.sh", "--loss", "5", "--bytes", "4000000", "--conns", "2",
+			"--prefix", fmt.Sprintf("otnwn%d", i), "--cgroup", "docker/"+exp.retransID)
+		exp.kernelRetrans += number(t, record(t, r.wait(ctx, t), "send"), "kernel_total_retrans")
+		time.Sleep(wholeNodeDuration / 5)
+	}
+
+	st := record(t, storm.wait(ctx, t), "storm")
+	exp.okConnects = number(t, st, "ok_established")
+	exp.failedConnects = number(t, st, "fail_refused") + number(t, st, "closed_port_probe_connects")
+	exp.shortLived = short.wait(ctx, t)
+	for _, l := range oom.wait(ctx, t) {
+		if l["cmd"] == "oom" {
+			exp.oomKills += number(t, l, "kernel_oom_kills")
+		}
+	}
+	exp.runDelaySeconds = runDelaySeconds(t, cpu.wait(ctx, t))
+	exp.logLines = logLinesByLevel(t, record(t, logs.wait(ctx, t), "logwrite"))
+	progress.check(t)
+
+	assertWholeNode(t, c, exp)
+}
+
+// assertWholeNode waits (two collection intervals and then some) until the
+// exact counts are on /metrics, then checks every one and says which differ.
+func assertWholeNode(t *testing.T, c *e2etest.Collector, exp wholeNodeExpect) {
+	t.Helper()
+	stormDst := map[string]string{"container_id": exp.stormID, "destination": fmt.Sprintf("127.0.0.1:%d", wnStormPort)}
+	failDst := map[string]string{"container_id": exp.stormID, "destination": fmt.Sprintf("127.0.0.1:%d", wnStormClosedPort)}
+	shortDst := map[string]string{"container_id": exp.shortID, "destination": fmt.Sprintf("127.0.0.1:%d", wnShortLivedPort)}
+	exact := func(f e2etest.Families) []string {
+		var bad []string
+		check := func(what string, got, want float64) {
+			if got != want {
+				bad = append(bad, fmt.Sprintf("%s = %v, want %v", what, got, want))
+			}
+		}
+		check("successful connects of the storm", f.Sum(mSuccessful, stormDst), exp.okConnects)
+		check("failed connects of the storm", f.Sum(mFailed, failDst), exp.failedConnects)
+		check("connects of short-lived processes", f.Sum(mSuccessful, shortDst), exp.shortLived)
+		check("OOM kills", f.Sum(mOOMKills, map[string]string{"container_id": exp.oomID}), exp.oomKills)
+		for level, n := range exp.logLines {
+			check("log lines at "+level, f.Sum(mLogs, map[string]string{"container_id": exp.logID, "level": level}), n)
+		}
+		return bad
+	}
+	var bad []string
+	deadline := time.Now().Add(45 * time.Second)
+	var fams e2etest.Families
+	for {
+		fams = c.Scrape(t)
+		if bad = exact(fams); len(bad) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	for _, b := range bad {
+		t.Error(b)
+	}
+	if len(bad) > 0 {
+		t.Logf("%s\n%s\n%s", fams.Describe(mSuccessful), fams.Describe(mFailed), fams.Describe(mLogs))
+	}
+
+	retrans := fams.Sum(mRetrans, map[string]string{"container_id": exp.retransID})
+	if exp.kernelRetrans == 0 || math.Abs(retrans-exp.kernelRetrans) > 0.02*exp.kernelRetrans {
+		t.Errorf("retransmits = %v, kernel counted %v (want within 2%%):\n%s", retrans, exp.kernelRetrans, fams.Describe(mRetrans))
+	}
+	delay := fams.Sum(mCPUDelay, map[string]string{"container_id": exp.cpuID})
+	if exp.runDelaySeconds == 0 || math.Abs(delay-exp.runDelaySeconds) > 0.10*exp.runDelaySeconds {
+		t.Errorf("cpu delay = %vs, run-queue wait %vs (want within 10%%):\n%s", delay, exp.runDelaySeconds, fams.Describe(mCPUDelay))
+	}
+	info := fams.Samples(nodeCloudInfo, map[string]string{"provider": "AWS", "instance_id": "i-1234567890abcdef0", "region": "us-west-2"})
+	if len(info) != 1 || info[0].Value != 1 || len(fams.Samples(nodeCloudInfo, nil)) != 1 {
+		t.Errorf("want one node_cloud_info series for the fake AWS instance:\n%s", fams.Describe(nodeCloudInfo))
+	}
+	if len(fams.Samples(mSuccessful, map[string]string{"container_id": exp.stormID, "cloud_region": "us-west-2"})) == 0 {
+		t.Errorf("container series lack the cloud resource labels:\n%s", fams.Describe(mSuccessful))
+	}
+	for _, reason := range []string{"ringbuf_full", "storage_alloc_failed", "decode_error"} {
+		if lost := fams.Sum(mTCPLost, map[string]string{"reason": reason}); lost != 0 {
+			t.Errorf("ebpf_tcp lost %v events (%s)", lost, reason)
+		}
+	}
+}
+
+// progressWatch samples the storm's successful connects during the run.
+type progressWatch struct {
+	mu      sync.Mutex
+	samples []progressSample
+}
+
+type progressSample struct {
+	at    time.Time
+	value float64
+}
+
+// watchProgress scrapes every 5 s until ctx ends or check is called.
+func watchProgress(ctx context.Context, t *testing.T, c *e2etest.Collector, stormID string) *progressWatch {
+	w := &progressWatch{}
+	match := map[string]string{"container_id": stormID, "destination": fmt.Sprintf("127.0.0.1:%d", wnStormPort)}
+	ctx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
+	go func() {
+		tick := time.NewTicker(5 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			fams, err := c.TryScrape(ctx)
+			if err != nil {
+				continue
+			}
+			w.mu.Lock()
+			w.samples = append(w.samples, progressSample{time.Now(), fams.Sum(mSuccessful, match)})
+			w.mu.Unlock()
+		}
+	}()
+	return w
+}
+
+// progressWindow is the longest the storm's counter may stay flat on
+// /metrics while the storm runs: two default collection intervals.
+const progressWindow = 30 * time.Second
+
+// check fails when the counter stayed flat for progressWindow while the
+// storm ran (after a warm-up of one window): the stream stopped midway, or
+// /metrics served a stale snapshot.
+func (w *progressWatch) check(t *testing.T) {
+	t.Helper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.samples) < 2 {
+		t.Fatalf("too few scrapes during the run: %d", len(w.samples))
+	}
+	start := w.samples[0].at
+	lastChange := w.samples[0]
+	for _, s := range w.samples[1:] {
+		if s.value != lastChange.value {
+			lastChange = s
+			continue
+		}
+		if s.at.Sub(start) > progressWindow && s.at.Sub(lastChange.at) > progressWindow {
+			t.Errorf("successful connects stayed at %v on /metrics from %s to %s while the storm ran",
+				s.value, lastChange.at.Sub(start).Round(time.Second), s.at.Sub(start).Round(time.Second))
+			return
+		}
+	}
+}
+
+// shortLived is a run of processes that each connect once and exit.
+type shortLived struct {
+	ln   net.Listener
+	work *workload
+}
+
+// startShortLived starts n processes in the fake container's cgroup, spread
+// over spread, each connecting once to a listener of this test and exiting.
+func startShortLived(t *testing.T, containerID string, n int, spread time.Duration) *shortLived {
+	t.Helper()
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", wnShortLivedPort))
+	if err != nil {
+		t.Fatalf("listening for short-lived connects: %v", err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conn.Close()
+		}
+	}()
+	pause := spread / time.Duration(n)
+	// Each child is its own bash process: connect (bash's /dev/tcp), print,
+	// exit. The parent joined the cgroup before forking them.
+	script := fmt.Sprintf(`for i in $(seq %d); do bash -c 'exec 3<>/dev/tcp/127.0.0.1/%d && echo connected'; sleep %.3f; done`,
+		n, wnShortLivedPort, pause.Seconds())
+	w := startWorkload(t, "cgroup-run.sh", "--keep", "docker/"+containerID, "--", "bash", "-c", script)
+	return &shortLived{ln: ln, work: w}
+}
+
+// wait returns how many processes connected.
+func (s *shortLived) wait(ctx context.Context, t *testing.T) float64 {
+	t.Helper()
+	s.work.wait(ctx, t)
+	return float64(strings.Count(s.work.out.String(), "connected\n"))
+}
+
+// runDelaySeconds is the run-queue wait cpu-contention.sh measured over all
+// threads of its load generator since it started: the kernel's run_delay,
+// which taskstats reports as cpu_delay_total.
+func runDelaySeconds(t *testing.T, lines []map[string]any) float64 {
+	t.Helper()
+	return number(t, record(t, lines, "burn"), "schedstat_runqueue_wait_total_s")
+}
+
+// logLinesByLevel maps log-writer.sh's counts to the levels /metrics uses.
+func logLinesByLevel(t *testing.T, rec map[string]any) map[string]float64 {
+	t.Helper()
+	byLevel, ok := rec["by_level"].(map[string]any)
+	if !ok {
+		t.Fatalf("log-writer output has no by_level: %v", rec)
+	}
+	out := map[string]float64{}
+	for level, n := range byLevel {
+		out[strings.ToLower(level)] = n.(float64)
+	}
+	return out
+}
+
+// TestWholeNodeStormAlone runs the embedded default config with the connect
+// storm alone at 1k, 5k and 20k connects/s requested: every connect the
+// generator made is counted, successful and failed, with nothing lost.
+func TestWholeNodeStormAlone(t *testing.T) {
+	requireWholeNode(t)
+	c := e2etest.StartWith(t, e2etest.Options{Args: startCloudFakes(t)}, defaultMetricsPort)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	for _, rate := range []int{1000, 5000, 20000} {
+		t.Run(strconv.Itoa(rate), func(t *testing.T) {
+			id := fakeContainerID(t)
+			st := record(t, startWorkload(t, "connect-storm.sh", "--ok-rate", strconv.Itoa(rate), "--fail-rate", "200",
+				"--duration", "10s", "--workers", "256", "--port", strconv.Itoa(wnStormPort),
+				"--closed-port", strconv.Itoa(wnStormClosedPort), "--cgroup", "docker/"+id).wait(ctx, t), "storm")
+			ok := number(t, st, "ok_established")
+			failed := number(t, st, "fail_refused") + number(t, st, "closed_port_probe_connects")
+			t.Logf("requested %d/s: achieved %.0f/s, %v established, %v refused", rate, number(t, st, "ok_rate_achieved"), ok, failed)
+			okDst := map[string]string{"container_id": id, "destination": fmt.Sprintf("127.0.0.1:%d", wnStormPort)}
+			failDst := map[string]string{"container_id": id, "destination": fmt.Sprintf("127.0.0.1:%d", wnStormClosedPort)}
+			// Two collection intervals and then some: the counts must become
+			// exact, not merely reach the expected value on the way up.
+			deadline := time.Now().Add(45 * time.Second)
+			var fams e2etest.Families
+			for {
+				fams = c.Scrape(t)
+				if (fams.Sum(mSuccessful, okDst) == ok && fams.Sum(mFailed, failDst) == failed) || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(time.Second)
+			}
+			if got := fams.Sum(mSuccessful, okDst); got != ok {
+				t.Errorf("successful connects = %v, want %v", got, ok)
+			}
+			if got := fams.Sum(mFailed, failDst); got != failed {
+				t.Errorf("failed connects = %v, want %v", got, failed)
+			}
+			for _, reason := range []string{"ringbuf_full", "storage_alloc_failed", "decode_error"} {
+				if lost := fams.Sum(mTCPLost, map[string]string{"reason": reason}); lost != 0 {
+					t.Errorf("ebpf_tcp lost %v events (%s)", lost, reason)
+				}
+			}
+		})
+	}
+}
