@@ -19,6 +19,9 @@ const (
 	LossRingbufReserve LossReason = 0
 	// LossMapFull counts refused inserts into a full BPF hash map.
 	LossMapFull LossReason = 1
+	// LossKeysFull counts events not counted because an in-kernel aggregate
+	// map was full and refused their new key.
+	LossKeysFull LossReason = 2
 	// NumLossReasons is the size of loss_counts (LOSS_REASON_MAX).
 	NumLossReasons = 8
 )
@@ -33,6 +36,8 @@ func (r LossReason) String() string {
 		return "ringbuf_full"
 	case LossMapFull:
 		return "map_full"
+	case LossKeysFull:
+		return "keys_full"
 	default:
 		return fmt.Sprintf("reason_%d", uint32(r))
 	}

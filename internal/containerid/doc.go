@@ -14,6 +14,10 @@
 //     /sys/fs/cgroup/memory), where runtimes populate the v1 controllers;
 //   - V2 on unified hosts (or hybrid hosts without a v1 memory mount).
 //
+// Config.Hierarchy (the receivers' cgroup_hierarchy key) chooses: "auto", the
+// default, detects as above (DetectHierarchy); "v1" and "v2" insist on that
+// hierarchy, and SelectHierarchy fails with ErrNoHierarchy rather than fall
+// back to the other one, whose ids the BPF side would not be reporting.
 // Resolver.Hierarchy tells the BPF side which id to report. The cgroup path is
 // then classified (Classify) into an Identity: container id and runtime for
 // Docker, containerd, CRI-O and podman, with either cgroup driver; the pod uid
@@ -22,8 +26,12 @@
 // kubelet's CRI log directories, whose listings name pods by uid
 // (/var/log/pods/<ns>_<pod>_<uid>, ParsePodLogPath) and containers by id
 // (/var/log/containers/<pod>_<ns>_<container>-<id>.log, ParseContainerLogName).
-// Identity.CopyToResource writes OpenTelemetry semantic-convention resource
-// attributes, plus "systemd.unit.name" for services, where no convention exists.
+// An identity becomes OpenTelemetry semantic-convention resource attributes,
+// plus "systemd.unit.name" for services, where no convention exists. ebpf_tcp,
+// oom and delay_acct write it through their generated ResourceBuilder with
+// Identity.SetResource (any builder satisfying ResourceSetter), so the user's
+// resource_attributes switches apply; Identity.CopyToResource writes the
+// attributes directly and ignores them.
 //
 // Everything is bounded and counted: the cgroup cache holds at most
 // Config.MaxEntries cgroups, rescans on a miss are rate limited, removed cgroups
@@ -32,11 +40,20 @@
 // returns the counters for self-metrics. Resolver and DockerClient are safe for
 // concurrent use.
 //
-// Known limits: /proc/<pid>/cgroup paths are relative to the reader's cgroup
-// namespace, so the collector must run in the host cgroup namespace (a host
-// service, or a container started with the host's cgroupns) for ByPID to agree
-// with the cgroupfs walk. A bare 64-hex cgroup under kubepods does not say which
-// runtime made it; Runtime stays "" unless the Docker Engine knows the id.
+// Known limits: /proc/<pid>/cgroup paths (ByPID) are relative to the reader's
+// cgroup namespace. Read from a private one (the default for a pod on a cgroup
+// v2 node), a process outside the namespace root shows as
+// "/../../burstable/pod<uid>/<id>"; Classify skips the leading ".." segments and
+// classifies the remaining suffix, where a "pod<uid>" segment counts without
+// its kubepods ancestor. The limit is a sibling container in the collector's
+// own pod: it shows as "/../<id>", the pod level cut off, so the path gives its
+// container id and no pod uid. The kubelet's log index (/var/log/containers)
+// then names its pod, namespace and container by id, but k8s.pod.uid stays
+// unset. A bare 64-hex cgroup under kubepods (or after cut segments) does not
+// say which runtime made it; Runtime stays "" unless the Docker Engine knows
+// the id. container_log_pattern still writes identities with CopyToResource,
+// for its metrics and its log records, so its resource_attributes switches do
+// not apply.
 //
 // Additions to the API agreed in internal/CONTRACTS.md: HierarchyKind and its
 // String, Hierarchy{Kind, MountPoint}, DetectHierarchy, ParseProcCgroup,

@@ -20,17 +20,52 @@ const overflowDestination = "overflow"
 type aggregateLimits struct {
 	maxDestinations int // per container, per metric family
 	maxContainers   int
-	maxSockets      int // live connections whose bytes are followed
+	maxSockets      int // live connections taken from one sample
 	idleTimeout     time.Duration
 	ephemeral       portRange
 }
 
-// destKey is what a connection's counters are keyed by, within a container.
+// destKey is what a container's connection series are keyed by.
 type destKey struct {
 	destination       string
 	actualDestination string
 }
 
+// kernelKey mirrors struct conn_key of ebpftcp.bpf.c: a cgroup and the
+// endpoint its processes dialled.
+type kernelKey struct {
+	cgroupID uint64
+	dst      netip.AddrPort
+}
+
+// kernelTotals mirrors struct conn_totals: a key's counters in the kernel,
+// connections closed so far only.
+type kernelTotals struct {
+	successful, failed uint64
+	handshake          time.Duration
+	bytesAcked         uint64
+	bytesReceived      uint64
+	retransmits        uint64
+	srtt               time.Duration
+}
+
+// keyState is user space's view of one kernel key.
+type keyState struct {
+	// series and failSeries are the connection and failed-connects series
+	// its counts go to, chosen when it first has something to count there
+	// (a destination that only ever failed has no connection series).
+	series            *destKey
+	failSeries        string
+	actual            string // actual destination of its first connection
+	last              kernelTotals
+	lastChange        time.Time
+	hasLiveConnection bool // listed by the latest sample
+}
+
+// connStats is one connection series. Counters coming from the kernel
+// accumulate deltas of its keys' totals; live connections' bytes and
+// retransmits are added per sample (live*), and the reported value never
+// goes down (see applySample).
 type connStats struct {
 	successful    uint64
 	handshake     time.Duration
@@ -39,6 +74,11 @@ type connStats struct {
 	bytesReceived uint64
 	active        int64
 	lastSeen      time.Time
+
+	liveRetransmits, liveBytesSent, liveBytesReceived uint64
+	// reported* are the values last emitted, which a later one never
+	// undercuts.
+	reportedRetransmits, reportedBytesSent, reportedBytesReceived uint64
 }
 
 type failStats struct {
@@ -56,7 +96,7 @@ type rttStats struct {
 	lastSeen time.Time
 }
 
-// containerStats holds one container's (one cgroup's) cumulative counters.
+// containerStats holds one container's (one cgroup's) series.
 type containerStats struct {
 	// identity is resolved when the container is first seen, while it
 	// still exists: a short-lived container is gone by the next scrape.
@@ -67,27 +107,6 @@ type containerStats struct {
 	rtt      map[netip.Addr]*rttStats
 }
 
-// trackedSocket is a live outbound connection whose totals we follow, so
-// that bytes and retransmits are reported as deltas while it is open.
-type trackedSocket struct {
-	cgroupID uint64
-	stats    *connStats // never expires while active > 0
-	peer     netip.Addr
-	last     socketTotals
-	// absentSince is when a complete sample first did not list the socket
-	// (zero while it is listed); see applySamples.
-	absentSince time.Time
-	listed      bool // set by applySamples while it runs
-}
-
-// missedCloseGrace is how long complete samples must miss a followed socket
-// before it is taken as closed. A socket is legitimately absent for a while:
-// its close event waits in the ring buffer for up to the reader's flush
-// interval (100 ms), and a socket whose connect event was read after the
-// iterator ran is absent from that one sample. Scrapes can come in quick
-// succession (tests poll), so the grace is a duration, not a sample count.
-const missedCloseGrace = 5 * time.Second
-
 // dropCounts counts keys refused by each cap.
 type dropCounts struct {
 	destinations uint64
@@ -95,32 +114,34 @@ type dropCounts struct {
 	sockets      uint64
 }
 
-// aggregate turns connection events and socket samples into cumulative
-// per-container counters. It is safe for concurrent use: the ring-buffer
-// reader applies events while a scrape applies samples and emits.
+// aggregate turns the kernel's per-key counters, live-socket samples and
+// listener events into per-container series. It is safe for concurrent use:
+// the ring-buffer reader applies events while a scrape applies counters and
+// samples and emits.
 type aggregate struct {
 	mu         sync.Mutex
 	limits     aggregateLimits
 	containers map[uint64]*containerStats
-	sockets    map[uint64]*trackedSocket // by socket cookie
-	dropped    dropCounts
-	processed  uint64
-	// missedCloses are followed sockets closed by applySamples because the
-	// kernel skipped their close event (tests read it).
-	missedCloses uint64
+	keys       map[kernelKey]*keyState
+	// natOf holds the actual destination found for a new key until the
+	// next scrape takes it; bounded by the kernel map, whose keys it names.
+	natOf     map[kernelKey]string
+	dropped   dropCounts
+	processed uint64
 }
 
 func newAggregate(limits aggregateLimits) *aggregate {
 	return &aggregate{
 		limits:     limits,
 		containers: make(map[uint64]*containerStats),
-		sockets:    make(map[uint64]*trackedSocket),
+		keys:       make(map[kernelKey]*keyState),
+		natOf:      make(map[kernelKey]string),
 	}
 }
 
 // destination names the dialled endpoint. A port in the ephemeral range is
 // not a service port (it is a peer's client port or a random high port), so
-// it is reported as 0 and all such ports of one host share a key.
+// it is reported as 0 and all such ports of one host share a series.
 func (a *aggregate) destination(dst netip.AddrPort) string {
 	port := dst.Port()
 	if a.limits.ephemeral.contains(port) {
@@ -147,35 +168,40 @@ func (a *aggregate) container(cgroupID uint64) *containerStats {
 	return c
 }
 
-func (a *aggregate) connStats(c *containerStats, key destKey) *connStats {
-	if st, ok := c.conns[key]; ok {
-		return st
+// seriesKey picks the connection series of a new kernel key, sending it to
+// the overflow series past the destination cap.
+func (a *aggregate) seriesKey(c *containerStats, key destKey) destKey {
+	if _, ok := c.conns[key]; ok || len(c.conns) < a.limits.maxDestinations {
+		return key
 	}
-	if len(c.conns) >= a.limits.maxDestinations {
-		a.dropped.destinations++
-		key = destKey{destination: overflowDestination, actualDestination: overflowDestination}
-		if st, ok := c.conns[key]; ok {
-			return st
-		}
+	a.dropped.destinations++
+	return destKey{destination: overflowDestination, actualDestination: overflowDestination}
+}
+
+// failKey is seriesKey for failed-connects series.
+func (a *aggregate) failKey(c *containerStats, destination string) string {
+	if _, ok := c.failed[destination]; ok || len(c.failed) < a.limits.maxDestinations {
+		return destination
 	}
-	st := &connStats{}
-	c.conns[key] = st
+	a.dropped.destinations++
+	return overflowDestination
+}
+
+func (c *containerStats) connSeries(key destKey) *connStats {
+	st, ok := c.conns[key]
+	if !ok {
+		st = &connStats{}
+		c.conns[key] = st
+	}
 	return st
 }
 
-func (a *aggregate) failStats(c *containerStats, destination string) *failStats {
-	if st, ok := c.failed[destination]; ok {
-		return st
+func (c *containerStats) failSeries(destination string) *failStats {
+	st, ok := c.failed[destination]
+	if !ok {
+		st = &failStats{}
+		c.failed[destination] = st
 	}
-	if len(c.failed) >= a.limits.maxDestinations {
-		a.dropped.destinations++
-		destination = overflowDestination
-		if st, ok := c.failed[destination]; ok {
-			return st
-		}
-	}
-	st := &failStats{}
-	c.failed[destination] = st
 	return st
 }
 
@@ -216,17 +242,24 @@ func (a *aggregate) observeRTT(c *containerStats, peer netip.Addr, srtt time.Dur
 	st.srtt, st.lastSeen = srtt, now
 }
 
-// applyEvent aggregates one lifecycle event. actualDestination is the
-// backend after NAT, or "" when it is the destination itself.
+// applyEvent takes one ring-buffer event: a new key (with the actual
+// destination its first connection reached, "" when not translated) or a
+// listener opening or closing.
 func (a *aggregate) applyEvent(e connEvent, actualDestination string, now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.processed++
 
 	switch e.kind {
-	case eventClosed:
-		a.closeSocket(e, now)
-		return
+	case eventNewKey:
+		if actualDestination != "" {
+			a.natOf[kernelKey{cgroupID: e.cgroupID, dst: e.dst}] = actualDestination
+		}
+		a.container(e.cgroupID) // so that its identity is resolved now
+	case eventListenOpen:
+		if c := a.container(e.cgroupID); c != nil {
+			a.openListener(c, e.src, now)
+		}
 	case eventListenClosed:
 		if c, ok := a.containers[e.cgroupID]; ok {
 			if st, ok := c.listens[formatEndpoint(e.src.Addr(), e.src.Port())]; ok && st.open > 0 {
@@ -234,132 +267,186 @@ func (a *aggregate) applyEvent(e connEvent, actualDestination string, now time.T
 				st.lastSeen = now
 			}
 		}
-		return
 	}
+}
 
-	c := a.container(e.cgroupID)
+// keyFor returns the state of a kernel key, creating it (and choosing its
+// series) on first sight. nil when the container cap refuses it.
+func (a *aggregate) keyFor(k kernelKey) *keyState {
+	if ks, ok := a.keys[k]; ok {
+		return ks
+	}
+	c := a.container(k.cgroupID)
 	if c == nil {
-		return
+		return nil
 	}
-	switch e.kind {
-	case eventConnectOK:
-		destination := a.destination(e.dst)
-		if actualDestination == "" {
-			actualDestination = destination
-		}
-		st := a.connStats(c, destKey{destination: destination, actualDestination: actualDestination})
-		st.successful++
-		st.handshake += e.handshake
-		// SYN retransmits of the handshake are in the totals already.
-		st.retransmits += e.totals.retransmits
-		st.lastSeen = now
-		a.observeRTT(c, e.dst.Addr(), e.srtt, now)
-		if len(a.sockets) >= a.limits.maxSockets {
-			a.dropped.sockets++
-			return
-		}
-		st.active++
-		a.sockets[e.cookie] = &trackedSocket{cgroupID: e.cgroupID, stats: st, peer: e.dst.Addr(), last: e.totals}
-	case eventConnectFailed:
-		destination := a.destination(e.dst)
-		fs := a.failStats(c, destination)
-		fs.failed++
-		fs.lastSeen = now
-		if e.totals.retransmits > 0 {
-			// SYNs resent before giving up are retransmits too (TcpRetransSegs counts them).
-			st := a.connStats(c, destKey{destination: destination, actualDestination: destination})
-			st.retransmits += e.totals.retransmits
-			st.lastSeen = now
-		}
-	case eventListenOpen:
-		a.openListener(c, e.src, now)
-	}
-}
-
-func (a *aggregate) closeSocket(e connEvent, now time.Time) {
-	s, ok := a.sockets[e.cookie]
+	destination := a.destination(k.dst)
+	actual, ok := a.natOf[k]
 	if !ok {
-		return // opened before we started, or refused by the socket cap
+		actual = destination
 	}
-	delete(a.sockets, e.cookie)
-	a.addDeltas(s, e.totals, now)
-	s.stats.active--
-	if c, ok := a.containers[s.cgroupID]; ok {
-		a.observeRTT(c, s.peer, e.srtt, now)
-	}
+	delete(a.natOf, k)
+	ks := &keyState{actual: actual}
+	a.keys[k] = ks
+	return ks
 }
 
-// applySamples takes the totals of live connections read by the iterator.
-// A sample of a socket we do not follow (its connect event is still in the
-// ring buffer, or it was closed meanwhile) is skipped: totals are absolute,
-// so the next sample or the close event accounts for it.
-//
-// complete says the iterator listed every live traced socket. Then a followed
-// socket that complete samples have missed for missedCloseGrace was
-// closed without our seeing it: the kernel skipped that run of the state
-// program (a recursion miss, counted in events_lost). It is closed here so
-// that active_connections and the socket cap recover; only the bytes of its
-// last moments are lost.
-func (a *aggregate) applySamples(samples []connSample, complete bool, now time.Time) {
+// seriesOf returns the connection series of a key, choosing it (past the
+// destination cap, the overflow series) the first time.
+func (a *aggregate) seriesOf(c *containerStats, k kernelKey, ks *keyState) destKey {
+	if ks.series == nil {
+		key := a.seriesKey(c, destKey{destination: a.destination(k.dst), actualDestination: ks.actual})
+		ks.series = &key
+	}
+	return *ks.series
+}
+
+// applyCounters takes the kernel's counters of one key, read at a scrape,
+// and adds what changed since the previous read to the key's series.
+func (a *aggregate) applyCounters(k kernelKey, t kernelTotals, now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for i := range samples {
-		s, ok := a.sockets[samples[i].cookie]
-		if !ok {
+	a.addCounters(k, t, now)
+}
+
+func (a *aggregate) addCounters(k kernelKey, t kernelTotals, now time.Time) {
+	ks := a.keyFor(k)
+	if ks == nil {
+		return
+	}
+	if t == ks.last {
+		return
+	}
+	c := a.containers[k.cgroupID]
+	if t.successful != ks.last.successful || t.bytesAcked != ks.last.bytesAcked ||
+		t.bytesReceived != ks.last.bytesReceived || t.retransmits != ks.last.retransmits {
+		st := c.connSeries(a.seriesOf(c, k, ks))
+		st.successful += t.successful - ks.last.successful
+		st.handshake += t.handshake - ks.last.handshake
+		st.bytesSent += t.bytesAcked - ks.last.bytesAcked
+		st.bytesReceived += t.bytesReceived - ks.last.bytesReceived
+		st.retransmits += t.retransmits - ks.last.retransmits
+		st.lastSeen = now
+	}
+	if n := t.failed - ks.last.failed; n > 0 {
+		if ks.failSeries == "" {
+			ks.failSeries = a.failKey(c, a.destination(k.dst))
+		}
+		fs := c.failSeries(ks.failSeries)
+		fs.failed += n
+		fs.lastSeen = now
+	}
+	if t.srtt != ks.last.srtt {
+		a.observeRTT(c, k.dst.Addr(), t.srtt, now)
+	}
+	ks.last, ks.lastChange = t, now
+}
+
+// applySamples takes the live connections listed by the iterator: their
+// totals since they connected (or since the collector started, for those
+// opened before), added to their key's series until they close, when the
+// kernel adds their final totals to the key instead.
+//
+// The kernel counters must be read before the iterator runs: a connection
+// that closes in between is then missing from both (a value that stalls for
+// one scrape), never counted in both. Reported values never go down, so such
+// a stall is not seen as a counter reset.
+func (a *aggregate) applySamples(samples []connSample, now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	// What the previous sample said about live connections is replaced.
+	for _, c := range a.containers {
+		for _, st := range c.conns {
+			st.active, st.liveRetransmits, st.liveBytesSent, st.liveBytesReceived = 0, 0, 0, 0
+		}
+	}
+	for _, ks := range a.keys {
+		ks.hasLiveConnection = false
+	}
+	for i, s := range samples {
+		if i >= a.limits.maxSockets {
+			a.dropped.sockets += uint64(len(samples) - i)
+			break
+		}
+		ks := a.keyFor(kernelKey{cgroupID: s.cgroupID, dst: s.dst})
+		if ks == nil {
 			continue
 		}
-		s.absentSince = time.Time{}
-		s.listed = true
-		a.addDeltas(s, samples[i].totals, now)
-		if c, ok := a.containers[s.cgroupID]; ok {
-			a.observeRTT(c, s.peer, samples[i].srtt, now)
-		}
-	}
-	for cookie, s := range a.sockets {
-		listed := s.listed
-		s.listed = false
-		switch {
-		case !complete || listed:
-		case s.absentSince.IsZero():
-			s.absentSince = now
-		case now.Sub(s.absentSince) >= missedCloseGrace:
-			delete(a.sockets, cookie)
-			s.stats.active--
-			a.missedCloses++
-		}
+		c := a.containers[s.cgroupID]
+		st := c.connSeries(a.seriesOf(c, kernelKey{cgroupID: s.cgroupID, dst: s.dst}, ks))
+		ks.hasLiveConnection = true
+		st.active++
+		st.liveBytesSent += s.totals.bytesAcked
+		st.liveBytesReceived += s.totals.bytesReceived
+		st.liveRetransmits += s.totals.retransmits
+		st.lastSeen = now
+		a.observeRTT(c, s.dst.Addr(), s.srtt, now)
 	}
 }
 
-func (*aggregate) addDeltas(s *trackedSocket, totals socketTotals, now time.Time) {
-	s.stats.bytesSent += delta(totals.bytesAcked, s.last.bytesAcked)
-	s.stats.bytesReceived += delta(totals.bytesReceived, s.last.bytesReceived)
-	s.stats.retransmits += delta(totals.retransmits, s.last.retransmits)
-	s.stats.lastSeen = now
-	s.last = totals
+// report returns the values a series reports now: closed connections'
+// totals plus live ones', never less than what it reported before.
+func (st *connStats) report() (bytesSent, bytesReceived, retransmits uint64) {
+	st.reportedBytesSent = max(st.reportedBytesSent, st.bytesSent+st.liveBytesSent)
+	st.reportedBytesReceived = max(st.reportedBytesReceived, st.bytesReceived+st.liveBytesReceived)
+	st.reportedRetransmits = max(st.reportedRetransmits, st.retransmits+st.liveRetransmits)
+	return st.reportedBytesSent, st.reportedBytesReceived, st.reportedRetransmits
 }
 
-func delta(current, last uint64) uint64 {
-	if current < last {
-		return 0
-	}
-	return current - last
-}
-
-// expire drops keys idle for longer than the idle timeout; keys with open
-// connections or listening sockets never expire. A dropped key that comes
-// back starts again from zero, which Prometheus handles as a counter reset.
-func (a *aggregate) expire(now time.Time) {
+// idleKeys returns the kernel keys whose counters have not changed for the
+// idle timeout and that have no live connection: the scraper removes them
+// from the kernel and hands their final counters to retireKey.
+func (a *aggregate) idleKeys(now time.Time) []kernelKey {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	deadline := now.Add(-a.limits.idleTimeout)
+	var idle []kernelKey
+	for k, ks := range a.keys {
+		if !ks.hasLiveConnection && ks.lastChange.Before(deadline) {
+			idle = append(idle, k)
+		}
+	}
+	return idle
+}
+
+// retireKey takes the final counters of a key removed from the kernel (an
+// increment that raced with the removal is in them) and forgets the key. A
+// later connection to it creates it again, adding to the same series.
+func (a *aggregate) retireKey(k kernelKey, final kernelTotals, now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.addCounters(k, final, now)
+	delete(a.keys, k)
+}
+
+// expire drops series idle for longer than the idle timeout; series with
+// open connections or listening sockets, or still fed by a kernel key, never
+// expire. A dropped series that comes back starts again from zero, which
+// Prometheus handles as a counter reset.
+func (a *aggregate) expire(now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	fed := map[uint64]map[destKey]bool{}
+	for k, ks := range a.keys {
+		if fed[k.cgroupID] == nil {
+			fed[k.cgroupID] = map[destKey]bool{}
+		}
+		if ks.series != nil {
+			fed[k.cgroupID][*ks.series] = true
+		}
+		if ks.failSeries != "" {
+			fed[k.cgroupID][destKey{destination: ks.failSeries}] = true
+		}
+	}
+	deadline := now.Add(-a.limits.idleTimeout)
 	for id, c := range a.containers {
 		for k, st := range c.conns {
-			if st.active <= 0 && st.lastSeen.Before(deadline) {
+			if st.active <= 0 && st.lastSeen.Before(deadline) && !fed[id][k] {
 				delete(c.conns, k)
 			}
 		}
 		for k, st := range c.failed {
-			if st.lastSeen.Before(deadline) {
+			if st.lastSeen.Before(deadline) && !fed[id][destKey{destination: k}] {
 				delete(c.failed, k)
 			}
 		}
@@ -373,10 +460,13 @@ func (a *aggregate) expire(now time.Time) {
 				delete(c.rtt, k)
 			}
 		}
-		if len(c.conns)+len(c.failed)+len(c.listens)+len(c.rtt) == 0 {
+		if len(c.conns)+len(c.failed)+len(c.listens)+len(c.rtt) == 0 && fed[id] == nil {
 			delete(a.containers, id)
 		}
 	}
+	// New-key notes whose key never showed up in the kernel (refused when
+	// the map was full) are not kept past a scrape.
+	clear(a.natOf)
 }
 
 // keyCount is the number of keys held, over all containers; the storm test
@@ -384,7 +474,7 @@ func (a *aggregate) expire(now time.Time) {
 func (a *aggregate) keyCount() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	n := len(a.sockets)
+	n := len(a.keys)
 	for _, c := range a.containers {
 		n += len(c.conns) + len(c.failed) + len(c.listens) + len(c.rtt)
 	}
@@ -407,34 +497,16 @@ func (a *aggregate) selfStats() (processed uint64, dropped dropCounts) {
 	return a.processed, a.dropped
 }
 
-// applySeed takes a socket that was open before tracing started, found by
-// the seed iterator: a listener, or an outbound connection that is active
-// from now on. Its past traffic is not counted (totals start here), and it
-// is not a new connect.
-func (a *aggregate) applySeed(s connSample, actualDestination string, now time.Time) {
+// applySeedListener takes a listening socket that was open before tracing
+// started. Connections open before the start need nothing: the iterator
+// lists them as live from the first scrape, counting only their traffic
+// since the start, and they are not new connects.
+func (a *aggregate) applySeedListener(cgroupID uint64, src netip.AddrPort, now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	c := a.container(s.cgroupID)
-	if c == nil {
-		return
+	if c := a.container(cgroupID); c != nil {
+		a.openListener(c, src, now)
 	}
-	if s.listening {
-		a.openListener(c, s.src, now)
-		return
-	}
-	destination := a.destination(s.dst)
-	if actualDestination == "" {
-		actualDestination = destination
-	}
-	st := a.connStats(c, destKey{destination: destination, actualDestination: actualDestination})
-	st.lastSeen = now
-	a.observeRTT(c, s.dst.Addr(), s.srtt, now)
-	if len(a.sockets) >= a.limits.maxSockets {
-		a.dropped.sockets++
-		return
-	}
-	st.active++
-	a.sockets[s.cookie] = &trackedSocket{cgroupID: s.cgroupID, stats: st, peer: s.dst.Addr(), last: s.totals}
 }
 
 // needsIdentity reports whether the container of cgroupID is tracked and

@@ -15,6 +15,7 @@ const (
 	defaultMaxDestinationsPerContainer = 1024
 	defaultMaxContainers               = 4096
 	defaultMaxTrackedConnections       = 65536
+	defaultMaxConnectionKeys           = 65536
 	defaultIdleTimeout                 = 10 * time.Minute
 	// defaultCollectionInterval is how often the aggregate is emitted. The
 	// Prometheus exporter serves the last emitted snapshot, so this is also
@@ -39,9 +40,14 @@ type Config struct {
 	// further containers are not counted (keys_dropped{cap="containers"}).
 	MaxContainers int `mapstructure:"max_containers"`
 	// MaxTrackedConnections caps the live connections whose bytes and
-	// retransmits are followed; connects beyond it still count as
-	// successful (keys_dropped{cap="sockets"}).
+	// retransmits a scrape takes from the socket sampler; connects beyond it
+	// still count (keys_dropped{cap="sockets"}).
 	MaxTrackedConnections int `mapstructure:"max_tracked_connections"`
+	// MaxConnectionKeys sizes the in-kernel aggregate: the (cgroup,
+	// destination) pairs counted node-wide. A connection to a new pair past
+	// it is not counted (events_lost{reason="keys_full"}); pairs idle for
+	// idle_timeout are removed.
+	MaxConnectionKeys int `mapstructure:"max_connection_keys"`
 	// IdleTimeout drops a destination with no connection activity for this
 	// long (open connections keep it alive).
 	IdleTimeout time.Duration `mapstructure:"idle_timeout"`
@@ -76,6 +82,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.MaxTrackedConnections <= 0 {
 		errs = append(errs, fmt.Errorf("'max_tracked_connections' must be positive, got %d", cfg.MaxTrackedConnections))
+	}
+	if cfg.MaxConnectionKeys <= 0 {
+		errs = append(errs, fmt.Errorf("'max_connection_keys' must be positive, got %d", cfg.MaxConnectionKeys))
 	}
 	if cfg.IdleTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("'idle_timeout' must be positive, got %s", cfg.IdleTimeout))

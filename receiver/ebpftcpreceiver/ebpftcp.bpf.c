@@ -17,9 +17,18 @@
  * Accepted server-side sockets never pass through SYN_SENT, carry no storage
  * and are ignored: they are inbound connections, not connects.
  *
- * Bytes, retransmits and smoothed RTT of live connections are not streamed:
- * user space runs the sample_sockets iterator on each scrape and takes
- * deltas of the per-socket totals; the close event carries the final totals.
+ * Aggregation happens here, not in user space: every connect, failure and
+ * close adds to conn_counters, keyed by (cgroup, destination), which user space
+ * reads at scrape time. Counts therefore stay exact however late the reader
+ * runs (a starved collector, a storm on a busy node), and the user-space cost
+ * does not grow with the connection rate. The ring buffer carries only what
+ * user space must learn at once: a new key (so a short-lived container is
+ * resolved while its cgroup exists, and NAT is looked up while conntrack still
+ * has the connection) and listening sockets opening and closing.
+ *
+ * Bytes, retransmits and smoothed RTT of live connections come from the
+ * sample_sockets iterator on each scrape; a closing connection adds its final
+ * totals to its key, so live + closed never counts a byte twice.
  */
 
 #include "otelcol_node.h"
@@ -37,9 +46,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* What user space learns from the ring buffer. */
 enum event_kind {
-	EVENT_CONNECT_OK = 1,
-	EVENT_CONNECT_FAILED = 2,
-	EVENT_CLOSED = 3,
+	/* The first connect (or failure) of a (cgroup, destination) key. */
+	EVENT_NEW_KEY = 1,
 	EVENT_LISTEN_OPEN = 4,
 	EVENT_LISTEN_CLOSED = 5,
 };
@@ -58,25 +66,51 @@ struct sock_owner {
 	__u64 syn_sent_ns;
 	/* Updated from the retransmit path (any context), read by the iterator. */
 	__u64 retransmits;
+	/*
+	 * Totals a socket opened before the collector started had already
+	 * reached when it was seeded: its earlier traffic is not ours to count.
+	 */
+	__u64 base_acked;
+	__u64 base_received;
 	__u32 pid;
 	__u32 flags;
 };
 
+/* What the counters of conn_counters are keyed by. */
+struct conn_key {
+	__u64 cgroup_id;
+	/* Network byte order; IPv4 uses the first 4 bytes. */
+	__u8 daddr[16];
+	__u16 dport; /* host byte order */
+	__u16 family;
+	__u32 pad;
+};
+
 /*
- * One lifecycle event. Addresses are in network byte order as the socket
+ * Cumulative counters of one key. Closed connections' totals only: user
+ * space adds the live connections' totals from sample_sockets.
+ */
+struct conn_totals {
+	__u64 successful;
+	__u64 failed;
+	__u64 handshake_ns;
+	__u64 bytes_acked;
+	__u64 bytes_received;
+	__u64 retransmits;
+	/* Last smoothed RTT seen at a connect or close, in microseconds. */
+	__u64 srtt_us;
+};
+
+/*
+ * One ring-buffer event. Addresses are in network byte order as the socket
  * holds them; ports are host byte order. IPv4 addresses use the first 4
  * bytes of the 16-byte arrays.
  */
 struct conn_event {
 	__u64 cgroup_id;
 	__u64 cookie;
-	__u64 duration_ns;
-	__u64 bytes_acked;
-	__u64 bytes_received;
-	__u64 retransmits;
 	__u32 pid;
 	__u32 netns;
-	__u32 srtt_us;
 	__u16 family;
 	__u16 sport;
 	__u16 dport;
@@ -120,6 +154,8 @@ struct seed_owner {
 const struct conn_event *unused_event __attribute__((unused));
 const struct conn_sample *unused_sample __attribute__((unused));
 const struct seed_owner *unused_seed __attribute__((unused));
+const struct conn_key *unused_key __attribute__((unused));
+const struct conn_totals *unused_totals __attribute__((unused));
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -137,40 +173,22 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	/* 256 KiB = ~2300 events: several ms of a 100k connects/s storm. */
+	/* Only new keys and listeners: 256 KiB is ~2300 events. */
 	__uint(max_entries, 256 * 1024);
 } events SEC(".maps");
 
 /*
- * Cgroups that already had an event. The first event of a cgroup wakes the
- * reader at once, so that user space resolves the container while its
- * cgroup still exists (a short-lived container is gone in milliseconds).
+ * conn_counters is the in-kernel aggregate. User space sizes it (max_connection_keys), reads
+ * it on every scrape and deletes keys that went idle; an insert into a full
+ * map is counted (LOSS_KEYS_FULL) and that connection is not.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, __u8);
-} seen_cgroups SEC(".maps");
-
-/*
- * Otherwise wake the reader only once this much is queued: a wake-up per
- * event costs the workload more than the event itself. User space reads on
- * a short deadline as well, so a quiet buffer is still drained promptly.
- */
-#define WAKEUP_BYTES (32 * sizeof(struct conn_event))
-
-static __always_inline __u64 wakeup_flags(__u64 cgroup_id)
-{
-	__u8 seen = 1;
-
-	if (!bpf_map_lookup_elem(&seen_cgroups, &cgroup_id)) {
-		bpf_map_update_elem(&seen_cgroups, &cgroup_id, &seen, BPF_ANY);
-		return BPF_RB_FORCE_WAKEUP;
-	}
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP
-									     : BPF_RB_NO_WAKEUP;
-}
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, struct conn_key);
+	__type(value, struct conn_totals);
+} conn_counters SEC(".maps");
 
 static __always_inline void fill_addrs(const struct sock *sk, __u16 *family, __u16 *sport,
 				       __u16 *dport, __u8 *saddr, __u8 *daddr)
@@ -207,8 +225,12 @@ static __always_inline void fill_totals(const struct sock *sk, __u64 *acked, __u
 	*srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
 }
 
-static __always_inline void emit(const struct sock *sk, struct sock_owner *owner, __u8 kind,
-				 __u64 now)
+/*
+ * emit sends an event about sk. Every event wakes the reader: they are rare
+ * (one per new key or listener), and a new key must be read while its
+ * container and its conntrack entry still exist.
+ */
+static __always_inline void emit(const struct sock *sk, struct sock_owner *owner, __u8 kind)
 {
 	struct conn_event *e = reserve_event(&events, sizeof(*e));
 
@@ -220,20 +242,63 @@ static __always_inline void emit(const struct sock *sk, struct sock_owner *owner
 	e->pid = owner->pid;
 	e->cookie = bpf_get_socket_cookie((void *)sk);
 	e->netns = sock_netns(sk);
-	e->retransmits = owner->retransmits;
 	fill_addrs(sk, &e->family, &e->sport, &e->dport, e->saddr, e->daddr);
-	if (kind == EVENT_CONNECT_OK)
-		e->duration_ns = now - owner->syn_sent_ns;
-	if (kind == EVENT_CLOSED || kind == EVENT_CONNECT_OK)
-		fill_totals(sk, &e->bytes_acked, &e->bytes_received, &e->srtt_us);
-	bpf_ringbuf_submit(e, wakeup_flags(owner->cgroup_id));
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+}
+
+/*
+ * key_totals returns the counters of sk's (cgroup, destination), creating
+ * them, and telling user space, on the key's first connection. NULL when the
+ * map is full (counted).
+ */
+static __always_inline struct conn_totals *key_totals(const struct sock *sk,
+						      struct sock_owner *owner)
+{
+	struct conn_totals zero = {};
+	struct conn_totals *t;
+	struct conn_key key;
+
+	__builtin_memset(&key, 0, sizeof(key));
+	key.cgroup_id = owner->cgroup_id;
+	key.family = sk->__sk_common.skc_family;
+	key.dport = bpf_ntohs(sk->__sk_common.skc_dport);
+	if (key.family == AF_INET6)
+		BPF_CORE_READ_INTO((struct in6_addr *)key.daddr, sk, __sk_common.skc_v6_daddr);
+	else
+		BPF_CORE_READ_INTO((__be32 *)key.daddr, sk, __sk_common.skc_daddr);
+
+	t = bpf_map_lookup_elem(&conn_counters, &key);
+	if (t)
+		return t;
+	/* -EEXIST: another CPU created it first, and told user space. */
+	if (!bpf_map_update_elem(&conn_counters, &key, &zero, BPF_NOEXIST))
+		emit(sk, owner, EVENT_NEW_KEY);
+	t = bpf_map_lookup_elem(&conn_counters, &key);
+	if (!t)
+		count_loss(LOSS_KEYS_FULL);
+	return t;
+}
+
+/* add_closed adds a closing connection's final totals to its key. */
+static __always_inline void add_closed(const struct sock *sk, struct sock_owner *owner,
+				       struct conn_totals *t)
+{
+	__u64 acked, received;
+	__u32 srtt_us;
+
+	fill_totals(sk, &acked, &received, &srtt_us);
+	__sync_fetch_and_add(&t->bytes_acked, acked - owner->base_acked);
+	__sync_fetch_and_add(&t->bytes_received, received - owner->base_received);
+	__sync_fetch_and_add(&t->retransmits, owner->retransmits);
+	if (srtt_us)
+		t->srtt_us = srtt_us;
 }
 
 SEC("tp_btf/inet_sock_set_state")
 int BPF_PROG(handle_set_state, struct sock *sk, int oldstate, int newstate)
 {
 	struct sock_owner *owner;
-	__u64 now;
+	struct conn_totals *t;
 
 	if (sk->sk_protocol != IPPROTO_TCP)
 		return 0;
@@ -251,9 +316,11 @@ int BPF_PROG(handle_set_state, struct sock *sk, int oldstate, int newstate)
 		owner->pid = bpf_get_current_pid_tgid() >> 32;
 		owner->syn_sent_ns = bpf_ktime_get_ns();
 		owner->retransmits = 0;
+		owner->base_acked = 0;
+		owner->base_received = 0;
 		if (newstate == TCP_LISTEN) {
 			owner->flags = OWNER_LISTEN;
-			emit(sk, owner, EVENT_LISTEN_OPEN, 0);
+			emit(sk, owner, EVENT_LISTEN_OPEN);
 		} else {
 			owner->flags = OWNER_CONNECT;
 		}
@@ -266,36 +333,46 @@ int BPF_PROG(handle_set_state, struct sock *sk, int oldstate, int newstate)
 	owner = bpf_sk_storage_get(&sock_owners, sk, NULL, 0);
 	if (!owner || (owner->flags & OWNER_CLOSED))
 		return 0;
-	now = bpf_ktime_get_ns();
 
 	if (newstate == TCP_ESTABLISHED) {
 		if (oldstate != TCP_SYN_SENT || !(owner->flags & OWNER_CONNECT))
 			return 0;
 		owner->flags |= OWNER_ESTABLISHED;
-		emit(sk, owner, EVENT_CONNECT_OK, now);
+		t = key_totals(sk, owner);
+		if (!t)
+			return 0;
+		__sync_fetch_and_add(&t->successful, 1);
+		__sync_fetch_and_add(&t->handshake_ns, bpf_ktime_get_ns() - owner->syn_sent_ns);
 		return 0;
 	}
 
 	/* newstate == TCP_CLOSE */
 	owner->flags |= OWNER_CLOSED;
 	if (owner->flags & OWNER_LISTEN) {
-		emit(sk, owner, EVENT_LISTEN_CLOSED, now);
-	} else if (owner->flags & OWNER_ESTABLISHED) {
-		emit(sk, owner, EVENT_CLOSED, now);
+		emit(sk, owner, EVENT_LISTEN_CLOSED);
+		return 0;
+	}
+	if (!(owner->flags & OWNER_CONNECT))
+		return 0;
+	t = key_totals(sk, owner);
+	if (!t)
+		return 0;
+	if (owner->flags & OWNER_ESTABLISHED) {
+		add_closed(sk, owner, t);
 	} else if (oldstate == TCP_SYN_SENT) {
 		/* Refused (RST), reset, or timed out from the retransmit timer. */
-		emit(sk, owner, EVENT_CONNECT_FAILED, now);
+		__sync_fetch_and_add(&t->failed, 1);
+		/* SYNs resent before giving up are retransmits (TcpRetransSegs counts them). */
+		__sync_fetch_and_add(&t->retransmits, owner->retransmits);
 	} else {
 		/*
 		 * The socket left SYN_SENT without our seeing ESTABLISHED: that run
 		 * was skipped by the kernel (a softirq's SYN-ACK interrupting this
-		 * program on the same CPU counts as a recursion miss). It was a
-		 * successful connect all the same; report it, with no handshake
-		 * time, and its close.
+		 * program on the same CPU is a recursion miss). It was a successful
+		 * connect all the same, of unknown handshake time.
 		 */
-		owner->syn_sent_ns = now;
-		emit(sk, owner, EVENT_CONNECT_OK, now);
-		emit(sk, owner, EVENT_CLOSED, now);
+		__sync_fetch_and_add(&t->successful, 1);
+		add_closed(sk, owner, t);
 	}
 	return 0;
 }
@@ -347,6 +424,8 @@ int sample_sockets(struct bpf_iter__bpf_sk_storage_map *ctx)
 	s.netns = sock_netns(sk);
 	fill_addrs(sk, &s.family, &s.sport, &s.dport, s.saddr, s.daddr);
 	fill_totals(sk, &s.bytes_acked, &s.bytes_received, &s.srtt_us);
+	s.bytes_acked -= owner->base_acked;
+	s.bytes_received -= owner->base_received;
 	bpf_seq_write(ctx->meta->seq, &s, sizeof(s));
 	return 0;
 }
@@ -405,6 +484,8 @@ int seed_sockets(struct bpf_iter__tcp *ctx)
 	s.netns = sock_netns(sk);
 	fill_addrs(sk, &s.family, &s.sport, &s.dport, s.saddr, s.daddr);
 	fill_totals(sk, &s.bytes_acked, &s.bytes_received, &s.srtt_us);
+	owner->base_acked = s.bytes_acked;
+	owner->base_received = s.bytes_received;
 	bpf_seq_write(ctx->meta->seq, &s, sizeof(s));
 	return 0;
 }

@@ -14,24 +14,27 @@ import (
 )
 
 type ebpftcpConnEvent struct {
-	_             structs.HostLayout
-	CgroupId      uint64
-	Cookie        uint64
-	DurationNs    uint64
-	BytesAcked    uint64
-	BytesReceived uint64
-	Retransmits   uint64
-	Pid           uint32
-	Netns         uint32
-	SrttUs        uint32
-	Family        uint16
-	Sport         uint16
-	Dport         uint16
-	Kind          uint8
-	Pad           uint8
-	Saddr         [16]uint8
-	Daddr         [16]uint8
-	_             [4]byte
+	_        structs.HostLayout
+	CgroupId uint64
+	Cookie   uint64
+	Pid      uint32
+	Netns    uint32
+	Family   uint16
+	Sport    uint16
+	Dport    uint16
+	Kind     uint8
+	Pad      uint8
+	Saddr    [16]uint8
+	Daddr    [16]uint8
+}
+
+type ebpftcpConnKey struct {
+	_        structs.HostLayout
+	CgroupId uint64
+	Daddr    [16]uint8
+	Dport    uint16
+	Family   uint16
+	Pad      uint32
 }
 
 type ebpftcpConnSample struct {
@@ -53,6 +56,17 @@ type ebpftcpConnSample struct {
 	Daddr         [16]uint8
 }
 
+type ebpftcpConnTotals struct {
+	_             structs.HostLayout
+	Successful    uint64
+	Failed        uint64
+	HandshakeNs   uint64
+	BytesAcked    uint64
+	BytesReceived uint64
+	Retransmits   uint64
+	SrttUs        uint64
+}
+
 type ebpftcpSeedOwner struct {
 	_        structs.HostLayout
 	CgroupId uint64
@@ -61,22 +75,24 @@ type ebpftcpSeedOwner struct {
 }
 
 type ebpftcpSockOwner struct {
-	_           structs.HostLayout
-	CgroupId    uint64
-	SynSentNs   uint64
-	Retransmits uint64
-	Pid         uint32
-	Flags       uint32
+	_            structs.HostLayout
+	CgroupId     uint64
+	SynSentNs    uint64
+	Retransmits  uint64
+	BaseAcked    uint64
+	BaseReceived uint64
+	Pid          uint32
+	Flags        uint32
 }
 
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
+	ebpftcpMapConnCounters      = "conn_counters"
 	ebpftcpMapEvents            = "events"
 	ebpftcpMapLossCounts        = "loss_counts"
 	ebpftcpMapSeedOwners        = "seed_owners"
-	ebpftcpMapSeenCgroups       = "seen_cgroups"
 	ebpftcpMapSockOwners        = "sock_owners"
 	ebpftcpProgHandleRetransmit = "handle_retransmit"
 	ebpftcpProgHandleSetState   = "handle_set_state"
@@ -84,8 +100,10 @@ const (
 	ebpftcpProgSeedSockets      = "seed_sockets"
 	ebpftcpVarCgroupV1Memory    = "cgroup_v1_memory"
 	ebpftcpVarUnusedEvent       = "unused_event"
+	ebpftcpVarUnusedKey         = "unused_key"
 	ebpftcpVarUnusedSample      = "unused_sample"
 	ebpftcpVarUnusedSeed        = "unused_seed"
+	ebpftcpVarUnusedTotals      = "unused_totals"
 )
 
 // loadEbpftcp returns the embedded CollectionSpec for ebpftcp.
@@ -140,11 +158,11 @@ type ebpftcpProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ebpftcpMapSpecs struct {
-	Events      *ebpf.MapSpec `ebpf:"events"`
-	LossCounts  *ebpf.MapSpec `ebpf:"loss_counts"`
-	SeedOwners  *ebpf.MapSpec `ebpf:"seed_owners"`
-	SeenCgroups *ebpf.MapSpec `ebpf:"seen_cgroups"`
-	SockOwners  *ebpf.MapSpec `ebpf:"sock_owners"`
+	ConnCounters *ebpf.MapSpec `ebpf:"conn_counters"`
+	Events       *ebpf.MapSpec `ebpf:"events"`
+	LossCounts   *ebpf.MapSpec `ebpf:"loss_counts"`
+	SeedOwners   *ebpf.MapSpec `ebpf:"seed_owners"`
+	SockOwners   *ebpf.MapSpec `ebpf:"sock_owners"`
 }
 
 // ebpftcpVariableSpecs contains global variables before they are loaded into the kernel.
@@ -153,8 +171,10 @@ type ebpftcpMapSpecs struct {
 type ebpftcpVariableSpecs struct {
 	CgroupV1Memory *ebpf.VariableSpec `ebpf:"cgroup_v1_memory"`
 	UnusedEvent    *ebpf.VariableSpec `ebpf:"unused_event"`
+	UnusedKey      *ebpf.VariableSpec `ebpf:"unused_key"`
 	UnusedSample   *ebpf.VariableSpec `ebpf:"unused_sample"`
 	UnusedSeed     *ebpf.VariableSpec `ebpf:"unused_seed"`
+	UnusedTotals   *ebpf.VariableSpec `ebpf:"unused_totals"`
 }
 
 // ebpftcpObjects contains all objects after they have been loaded into the kernel.
@@ -177,19 +197,19 @@ func (o *ebpftcpObjects) Close() error {
 //
 // It can be passed to loadEbpftcpObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ebpftcpMaps struct {
-	Events      *ebpf.Map `ebpf:"events"`
-	LossCounts  *ebpf.Map `ebpf:"loss_counts"`
-	SeedOwners  *ebpf.Map `ebpf:"seed_owners"`
-	SeenCgroups *ebpf.Map `ebpf:"seen_cgroups"`
-	SockOwners  *ebpf.Map `ebpf:"sock_owners"`
+	ConnCounters *ebpf.Map `ebpf:"conn_counters"`
+	Events       *ebpf.Map `ebpf:"events"`
+	LossCounts   *ebpf.Map `ebpf:"loss_counts"`
+	SeedOwners   *ebpf.Map `ebpf:"seed_owners"`
+	SockOwners   *ebpf.Map `ebpf:"sock_owners"`
 }
 
 func (m *ebpftcpMaps) Close() error {
 	return _EbpftcpClose(
+		m.ConnCounters,
 		m.Events,
 		m.LossCounts,
 		m.SeedOwners,
-		m.SeenCgroups,
 		m.SockOwners,
 	)
 }
@@ -200,8 +220,10 @@ func (m *ebpftcpMaps) Close() error {
 type ebpftcpVariables struct {
 	CgroupV1Memory *ebpf.Variable `ebpf:"cgroup_v1_memory"`
 	UnusedEvent    *ebpf.Variable `ebpf:"unused_event"`
+	UnusedKey      *ebpf.Variable `ebpf:"unused_key"`
 	UnusedSample   *ebpf.Variable `ebpf:"unused_sample"`
 	UnusedSeed     *ebpf.Variable `ebpf:"unused_seed"`
+	UnusedTotals   *ebpf.Variable `ebpf:"unused_totals"`
 }
 
 // ebpftcpPrograms contains all programs after they have been loaded into the kernel.

@@ -22,6 +22,7 @@ type selfStats struct {
 	storageAllocFailed uint64 // bpf_sk_storage_get could not create the owner
 	decodeErrors       uint64 // records that did not decode
 	recursionMisses    uint64 // program runs the kernel skipped on a busy CPU
+	keysFull           uint64 // connections not counted: conn_counters was full
 }
 
 // emitMetrics writes one ResourceMetrics per container from the aggregate,
@@ -47,12 +48,13 @@ func emitMetrics(mb *metadata.MetricsBuilder, agg *aggregate, identify identityF
 
 	agg.visit(func(id uint64, c *containerStats) {
 		for k, st := range c.conns {
+			sent, received, retransmits := st.report()
 			mb.RecordContainerNetTCPSuccessfulConnectsDataPoint(ts, int64(st.successful), k.destination, k.actualDestination)
 			mb.RecordContainerNetTCPConnectionTimeDataPoint(ts, st.handshake.Seconds(), k.destination, k.actualDestination)
 			mb.RecordContainerNetTCPActiveConnectionsDataPoint(ts, st.active, k.destination, k.actualDestination)
-			mb.RecordContainerNetTCPRetransmitsDataPoint(ts, int64(st.retransmits), k.destination, k.actualDestination)
-			mb.RecordContainerNetTCPBytesSentDataPoint(ts, int64(st.bytesSent), k.destination, k.actualDestination)
-			mb.RecordContainerNetTCPBytesReceivedDataPoint(ts, int64(st.bytesReceived), k.destination, k.actualDestination)
+			mb.RecordContainerNetTCPRetransmitsDataPoint(ts, int64(retransmits), k.destination, k.actualDestination)
+			mb.RecordContainerNetTCPBytesSentDataPoint(ts, int64(sent), k.destination, k.actualDestination)
+			mb.RecordContainerNetTCPBytesReceivedDataPoint(ts, int64(received), k.destination, k.actualDestination)
 		}
 		for destination, st := range c.failed {
 			mb.RecordContainerNetTCPFailedConnectsDataPoint(ts, int64(st.failed), destination)
@@ -85,6 +87,7 @@ func emitMetrics(mb *metadata.MetricsBuilder, agg *aggregate, identify identityF
 	mb.RecordOtelcolNodeEbpfTCPEventsLostDataPoint(ts, int64(self.storageAllocFailed), metadata.AttributeReasonStorageAllocFailed)
 	mb.RecordOtelcolNodeEbpfTCPEventsLostDataPoint(ts, int64(self.decodeErrors), metadata.AttributeReasonDecodeError)
 	mb.RecordOtelcolNodeEbpfTCPEventsLostDataPoint(ts, int64(self.recursionMisses), metadata.AttributeReasonRecursionMiss)
+	mb.RecordOtelcolNodeEbpfTCPEventsLostDataPoint(ts, int64(self.keysFull), metadata.AttributeReasonKeysFull)
 	mb.RecordOtelcolNodeEbpfTCPKeysDroppedDataPoint(ts, int64(dropped.destinations), metadata.AttributeCapDestinationsPerContainer)
 	mb.RecordOtelcolNodeEbpfTCPKeysDroppedDataPoint(ts, int64(dropped.containers), metadata.AttributeCapContainers)
 	mb.RecordOtelcolNodeEbpfTCPKeysDroppedDataPoint(ts, int64(dropped.sockets), metadata.AttributeCapSockets)

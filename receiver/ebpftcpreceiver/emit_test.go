@@ -20,11 +20,11 @@ import (
 func TestEmitMetrics(t *testing.T) {
 	const containerID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 	a := newAggregate(testLimits())
-	a.applyEvent(connectOK(7, 1, "10.0.0.2:80"), "10.9.9.9:8080", t0)
-	a.applyEvent(closed(7, 1, "10.0.0.2:80", 1000, 2000, 3), "", t0)
-	a.applyEvent(failed(7, "10.0.0.3:443", 0), "", t0)
+	a.applyEvent(newKey(7, "10.0.0.2:80"), "10.9.9.9:8080", t0)
+	a.applyCounters(key(7, "10.0.0.2:80"), counters(1, 0, 1000, 2000, 3), t0)
+	a.applyCounters(key(7, "10.0.0.3:443"), counters(0, 1, 0, 0, 0), t0)
 	a.applyEvent(connEvent{kind: eventListenOpen, cgroupID: 7, src: ap("0.0.0.0:8080")}, "", t0)
-	a.applyEvent(connectOK(8, 2, "[fd00::1]:5432"), "", t0) // a systemd service
+	a.applyCounters(key(8, "[fd00::1]:5432"), counters(1, 0, 0, 0, 0), t0) // a systemd service
 	identify := func(id uint64) (containerid.Identity, bool) {
 		switch id {
 		case 7:
@@ -84,14 +84,14 @@ func TestEmitMetrics(t *testing.T) {
 
 	self := byResource["self:ebpf_tcp"]
 	require.NotNil(t, self)
-	assert.Equal(t, int64(5), self["otelcol_node.ebpf_tcp.events_processed"].Sum().DataPoints().At(0).IntValue())
+	assert.Equal(t, int64(2), self["otelcol_node.ebpf_tcp.events_processed"].Sum().DataPoints().At(0).IntValue())
 	lost := map[string]int64{}
 	dps := self["otelcol_node.ebpf_tcp.events_lost"].Sum().DataPoints()
 	for i := 0; i < dps.Len(); i++ {
 		reason, _ := dps.At(i).Attributes().Get("reason")
 		lost[reason.Str()] = dps.At(i).IntValue()
 	}
-	assert.Equal(t, map[string]int64{"ringbuf_full": 2, "storage_alloc_failed": 0, "decode_error": 0, "recursion_miss": 4}, lost)
+	assert.Equal(t, map[string]int64{"ringbuf_full": 2, "storage_alloc_failed": 0, "decode_error": 0, "recursion_miss": 4, "keys_full": 0}, lost)
 }
 
 // TestEmitHonoursResourceAttributeSwitches: a resource attribute the user
@@ -99,7 +99,7 @@ func TestEmitMetrics(t *testing.T) {
 func TestEmitHonoursResourceAttributeSwitches(t *testing.T) {
 	const containerID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 	a := newAggregate(testLimits())
-	a.applyEvent(connectOK(7, 1, "10.0.0.2:80"), "", t0)
+	a.applyCounters(key(7, "10.0.0.2:80"), counters(1, 0, 0, 0, 0), t0)
 	identify := func(uint64) (containerid.Identity, bool) {
 		return containerid.Identity{CgroupPath: "/docker/" + containerID, ContainerID: containerID, Runtime: "docker", Name: "web"}, true
 	}

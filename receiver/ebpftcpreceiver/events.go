@@ -14,11 +14,9 @@ import (
 type eventKind uint8
 
 const (
-	eventConnectOK     eventKind = 1
-	eventConnectFailed eventKind = 2
-	eventClosed        eventKind = 3
-	eventListenOpen    eventKind = 4
-	eventListenClosed  eventKind = 5
+	eventNewKey       eventKind = 1
+	eventListenOpen   eventKind = 4
+	eventListenClosed eventKind = 5
 )
 
 const (
@@ -29,7 +27,7 @@ const (
 // Record sizes and field offsets of struct conn_event and struct conn_sample
 // in ebpftcp.bpf.c; layout_linux_test.go checks them against the bpf2go types.
 const (
-	connEventSize  = 104
+	connEventSize  = 64
 	connSampleSize = 96
 )
 
@@ -47,17 +45,16 @@ type socketTotals struct {
 	retransmits   uint64
 }
 
-// connEvent is a decoded lifecycle event (struct conn_event).
+// connEvent is a decoded ring-buffer event (struct conn_event): a new
+// (cgroup, destination) key with its first connection's tuple, or a
+// listener opening or closing.
 type connEvent struct {
-	kind      eventKind
-	cgroupID  uint64
-	cookie    uint64
-	pid       uint32
-	netns     uint32
-	handshake time.Duration
-	totals    socketTotals
-	srtt      time.Duration
-	src, dst  netip.AddrPort
+	kind     eventKind
+	cgroupID uint64
+	cookie   uint64
+	pid      uint32
+	netns    uint32
+	src, dst netip.AddrPort
 }
 
 // connSample is a live connection's state from the iterator (struct conn_sample).
@@ -96,24 +93,19 @@ func decodeConnEvent(b []byte) (connEvent, error) {
 		return connEvent{}, fmt.Errorf("%w: %d bytes, want %d", errShortRecord, len(b), connEventSize)
 	}
 	e := connEvent{
-		cgroupID:  ne.Uint64(b[0:]),
-		cookie:    ne.Uint64(b[8:]),
-		handshake: time.Duration(ne.Uint64(b[16:])),
-		totals: socketTotals{
-			bytesAcked:    ne.Uint64(b[24:]),
-			bytesReceived: ne.Uint64(b[32:]),
-			retransmits:   ne.Uint64(b[40:]),
-		},
-		pid:   ne.Uint32(b[48:]),
-		netns: ne.Uint32(b[52:]),
-		srtt:  time.Duration(ne.Uint32(b[56:])) * time.Microsecond,
-		kind:  eventKind(b[66]),
+		cgroupID: ne.Uint64(b[0:]),
+		cookie:   ne.Uint64(b[8:]),
+		pid:      ne.Uint32(b[16:]),
+		netns:    ne.Uint32(b[20:]),
+		kind:     eventKind(b[30]),
 	}
-	if e.kind < eventConnectOK || e.kind > eventListenClosed {
+	switch e.kind {
+	case eventNewKey, eventListenOpen, eventListenClosed:
+	default:
 		return connEvent{}, fmt.Errorf("%w: %d", errBadKind, e.kind)
 	}
 	var err error
-	e.src, e.dst, err = decodeAddrs(ne.Uint16(b[60:]), ne.Uint16(b[62:]), ne.Uint16(b[64:]), b[68:84], b[84:100])
+	e.src, e.dst, err = decodeAddrs(ne.Uint16(b[24:]), ne.Uint16(b[26:]), ne.Uint16(b[28:]), b[32:48], b[48:64])
 	if err != nil {
 		return connEvent{}, err
 	}

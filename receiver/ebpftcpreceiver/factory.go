@@ -32,6 +32,7 @@ func createDefaultConfig() component.Config {
 		MaxDestinationsPerContainer: defaultMaxDestinationsPerContainer,
 		MaxContainers:               defaultMaxContainers,
 		MaxTrackedConnections:       defaultMaxTrackedConnections,
+		MaxConnectionKeys:           defaultMaxConnectionKeys,
 		IdleTimeout:                 defaultIdleTimeout,
 		ResolveNAT:                  true,
 		CgroupHierarchy:             "auto",

@@ -15,11 +15,9 @@ func TestRecordLayoutMatchesBPF(t *testing.T) {
 	var e ebpftcpConnEvent
 	assert.Equal(t, uintptr(connEventSize), unsafe.Sizeof(e))
 	for want, got := range map[uintptr]uintptr{
-		0: unsafe.Offsetof(e.CgroupId), 8: unsafe.Offsetof(e.Cookie), 16: unsafe.Offsetof(e.DurationNs),
-		24: unsafe.Offsetof(e.BytesAcked), 32: unsafe.Offsetof(e.BytesReceived), 40: unsafe.Offsetof(e.Retransmits),
-		48: unsafe.Offsetof(e.Pid), 52: unsafe.Offsetof(e.Netns), 56: unsafe.Offsetof(e.SrttUs),
-		60: unsafe.Offsetof(e.Family), 62: unsafe.Offsetof(e.Sport), 64: unsafe.Offsetof(e.Dport),
-		66: unsafe.Offsetof(e.Kind), 68: unsafe.Offsetof(e.Saddr), 84: unsafe.Offsetof(e.Daddr),
+		0: unsafe.Offsetof(e.CgroupId), 8: unsafe.Offsetof(e.Cookie), 16: unsafe.Offsetof(e.Pid),
+		20: unsafe.Offsetof(e.Netns), 24: unsafe.Offsetof(e.Family), 26: unsafe.Offsetof(e.Sport),
+		28: unsafe.Offsetof(e.Dport), 30: unsafe.Offsetof(e.Kind), 32: unsafe.Offsetof(e.Saddr), 48: unsafe.Offsetof(e.Daddr),
 	} {
 		assert.Equal(t, want, got)
 	}

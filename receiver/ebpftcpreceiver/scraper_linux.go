@@ -78,7 +78,7 @@ func (s *tcpScraper) start(_ context.Context, host component.Host) error {
 		}
 	}
 	v1 := s.identities.Hierarchy().Kind == containerid.V1Memory
-	s.tracer, err = startTracer(v1, s.logger, s.handleRecord)
+	s.tracer, err = startTracer(v1, s.cfg.MaxConnectionKeys, s.logger, s.handleRecord)
 	if err != nil {
 		bpf.ReportDegraded(host, s.logger, fmt.Errorf("loading TCP tracing: %w", err))
 		return nil
@@ -97,11 +97,11 @@ func (s *tcpScraper) seed() {
 	}
 	now := time.Now()
 	for _, sample := range res.samples {
-		var actual string
-		if s.nat != nil && !sample.listening {
-			actual = s.nat.actualDestination(connEvent{kind: eventConnectOK, pid: sample.pid, netns: sample.netns, src: sample.src, dst: sample.dst})
+		// Connections open before the start need nothing here: the sampler
+		// lists them as live from the first scrape.
+		if sample.listening {
+			s.agg.applySeedListener(sample.cgroupID, sample.src, now)
 		}
-		s.agg.applySeed(sample, actual, now)
 	}
 	s.logger.Debug("seeded open sockets", zap.Int("seeded", len(res.samples)), zap.Int("skipped", res.skipped))
 }
@@ -112,8 +112,10 @@ func (s *tcpScraper) handleRecord(raw []byte) error {
 	if err != nil {
 		return err
 	}
+	// A new key's first connection is looked up in conntrack now, while the
+	// entry exists: its backend is the key's actual_destination from then on.
 	var actual string
-	if e.kind == eventConnectOK && s.nat != nil {
+	if e.kind == eventNewKey && s.nat != nil {
 		actual = s.nat.actualDestination(e)
 	}
 	s.agg.applyEvent(e, actual, time.Now())
@@ -146,12 +148,18 @@ func (s *tcpScraper) scrape(context.Context) (pmetric.Metrics, error) {
 	if s.tracer == nil {
 		return pmetric.NewMetrics(), nil
 	}
-	var err error
-	s.samples, err = s.tracer.sample(s.samples)
 	now := time.Now()
-	// A sample that failed, or a sampler that is not loaded, lists nothing:
-	// it must not be taken as every socket having closed.
-	s.agg.applySamples(s.samples, err == nil && s.tracer.sampling(), now)
+	// Kernel counters first, then the live connections: a connection that
+	// closes in between is then in neither (its bytes show at the next
+	// scrape), never in both.
+	undecodable, err := readCounters(s.tracer.counters(), func(k kernelKey, t kernelTotals) {
+		s.agg.applyCounters(k, t, now)
+	})
+	var sampleErr error
+	if s.samples, sampleErr = s.tracer.sample(s.samples); sampleErr == nil {
+		s.agg.applySamples(s.samples, now)
+	}
+	err = errors.Join(err, sampleErr, s.retireIdleKeys(now))
 	s.agg.expire(now)
 
 	// Stats are best effort: what could be read is reported, and a read
@@ -161,16 +169,35 @@ func (s *tcpScraper) scrape(context.Context) (pmetric.Metrics, error) {
 	self := selfStats{
 		ringbufFull:        st.Lost[bpf.LossRingbufReserve],
 		storageAllocFailed: st.Lost[bpf.LossMapFull],
-		decodeErrors:       st.DecodeErrors,
+		decodeErrors:       st.DecodeErrors + uint64(undecodable),
+		keysFull:           st.Lost[bpf.LossKeysFull],
 		recursionMisses:    st.RecursionMisses,
 	}
 	md := emitMetrics(s.mb, s.agg, s.identities.ByCgroupID, self, s.settings.ID.String(), now)
 	if err != nil {
-		// A failed sample loses no data (totals are absolute; the next
-		// scrape catches up), so the metrics still go out.
+		// A failed read loses no data (kernel counters and socket totals
+		// are absolute; the next scrape catches up), so the metrics go out.
 		return md, scrapererror.NewPartialScrapeError(err, 0)
 	}
 	return md, nil
+}
+
+// retireIdleKeys removes the keys that have been idle for the idle timeout
+// from the kernel, so that the in-kernel aggregate stays bounded by the
+// destinations in use; their final counters go to their series.
+func (s *tcpScraper) retireIdleKeys(now time.Time) error {
+	var errs []error
+	for _, k := range s.agg.idleKeys(now) {
+		final, ok, err := removeCounters(s.tracer.counters(), k)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if ok {
+			s.agg.retireKey(k, final, now)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func (s *tcpScraper) shutdown(context.Context) error {

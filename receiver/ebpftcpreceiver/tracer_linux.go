@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
@@ -14,10 +13,6 @@ import (
 
 	"github.com/otelcol-node/otelcol-node/internal/bpf"
 )
-
-// flushInterval bounds how long an event waits in the ring buffer: the BPF
-// side wakes the reader only every 32 events (see wakeup_flags).
-const flushInterval = 100 * time.Millisecond
 
 // Feature names, as they appear in logs and component status.
 const (
@@ -38,7 +33,9 @@ type tracer struct {
 
 // startTracer checks the host, loads the programs feature by feature and
 // starts reading lifecycle events into handle (on the reader goroutine).
-func startTracer(cgroupV1Memory bool, logger *zap.Logger, handle func([]byte) error) (*tracer, error) {
+//
+// maxKeys sizes the in-kernel aggregate (conn_counters).
+func startTracer(cgroupV1Memory bool, maxKeys int, logger *zap.Logger, handle func([]byte) error) (*tracer, error) {
 	if err := bpf.CheckHost(bpf.CheckOptions{ProgramTypes: []ebpf.ProgramType{ebpf.Tracing}}, logger); err != nil {
 		return nil, err
 	}
@@ -46,6 +43,7 @@ func startTracer(cgroupV1Memory bool, logger *zap.Logger, handle func([]byte) er
 	if err != nil {
 		return nil, err
 	}
+	spec.Maps[ebpftcpMapConnCounters].MaxEntries = uint32(maxKeys)
 	loader, err := bpf.NewLoader(spec, bpf.LoaderOptions{Logger: logger, CgroupV1Memory: cgroupV1Memory})
 	if err != nil {
 		return nil, err
@@ -88,9 +86,9 @@ func startTracer(cgroupV1Memory bool, logger *zap.Logger, handle func([]byte) er
 		_ = loader.Close()
 		return nil, err
 	}
-	// The BPF side wakes the reader only every 32 events (see wakeup_flags),
-	// so the reader also wakes on a deadline.
-	if _, err = loader.NewRingReader(ebpftcpMapEvents, handle, bpf.WithFlushInterval(flushInterval)); err != nil {
+	// Every event wakes the reader (they are rare: new keys and listeners),
+	// so it needs no deadline and costs nothing while the node is quiet.
+	if _, err = loader.NewRingReader(ebpftcpMapEvents, handle); err != nil {
 		_ = loader.Close()
 		return nil, err
 	}
@@ -136,9 +134,8 @@ func (t *tracer) sample(dst []connSample) ([]connSample, error) {
 	return dst, nil
 }
 
-// sampling reports whether the socket iterator is loaded, so that a sample
-// lists every live traced connection.
-func (t *tracer) sampling() bool { return t.iter != nil }
+// counters is the in-kernel aggregate, read at every scrape.
+func (t *tracer) counters() *ebpf.Map { return t.loader.Map(ebpftcpMapConnCounters) }
 
 // features reports which features are enabled, for the status line.
 func (t *tracer) features() []bpf.FeatureState { return t.loader.States() }

@@ -34,6 +34,8 @@ enum loss_reason {
 	LOSS_RINGBUF_RESERVE = 0,
 	/* A hash map was full: an insert was refused and the state is missing. */
 	LOSS_MAP_FULL = 1,
+	/* An aggregate map was full: a new key was refused and its event not counted. */
+	LOSS_KEYS_FULL = 2,
 	LOSS_REASON_MAX = 8,
 };
 

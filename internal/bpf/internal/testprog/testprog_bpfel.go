@@ -32,6 +32,7 @@ type TestprogLossReason uint32
 const (
 	TestprogLossReasonLOSS_RINGBUF_RESERVE TestprogLossReason = 0
 	TestprogLossReasonLOSS_MAP_FULL        TestprogLossReason = 1
+	TestprogLossReasonLOSS_KEYS_FULL       TestprogLossReason = 2
 	TestprogLossReasonLOSS_REASON_MAX      TestprogLossReason = 8
 )
 

@@ -58,6 +58,7 @@ const (
 	AttributeReasonStorageAllocFailed
 	AttributeReasonDecodeError
 	AttributeReasonRecursionMiss
+	AttributeReasonKeysFull
 )
 
 // String returns the string representation of the AttributeReason.
@@ -71,6 +72,8 @@ func (av AttributeReason) String() string {
 		return "decode_error"
 	case AttributeReasonRecursionMiss:
 		return "recursion_miss"
+	case AttributeReasonKeysFull:
+		return "keys_full"
 	}
 	return ""
 }
@@ -81,6 +84,7 @@ var MapAttributeReason = map[string]AttributeReason{
 	"storage_alloc_failed": AttributeReasonStorageAllocFailed,
 	"decode_error":         AttributeReasonDecodeError,
 	"recursion_miss":       AttributeReasonRecursionMiss,
+	"keys_full":            AttributeReasonKeysFull,
 }
 
 var MetricsInfo = metricsInfo{
@@ -994,7 +998,7 @@ type metricOtelcolNodeEbpfTCPEventsLost struct {
 // init fills otelcol_node.ebpf_tcp.events_lost metric with initial data.
 func (m *metricOtelcolNodeEbpfTCPEventsLost) init() {
 	m.data.SetName("otelcol_node.ebpf_tcp.events_lost")
-	m.data.SetDescription("Connection events lost before aggregation, by reason (ring buffer full, socket storage allocation failed, undecodable record, program run skipped by the kernel because another BPF program was running on the CPU).")
+	m.data.SetDescription("Connection events lost before aggregation, by reason (ring buffer full, socket storage allocation failed, undecodable record, program run skipped by the kernel because another BPF program was running on the CPU, in-kernel aggregate full at max_connection_keys).")
 	m.data.SetUnit("{event}")
 	m.data.SetEmptySum()
 	m.data.Sum().SetIsMonotonic(true)

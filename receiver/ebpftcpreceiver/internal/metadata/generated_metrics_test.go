@@ -629,7 +629,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["otelcol_node.ebpf_tcp.events_lost"] = true
 						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
 						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
-						assert.Equal(t, "Connection events lost before aggregation, by reason (ring buffer full, socket storage allocation failed, undecodable record, program run skipped by the kernel because another BPF program was running on the CPU).", mi.Description())
+						assert.Equal(t, "Connection events lost before aggregation, by reason (ring buffer full, socket storage allocation failed, undecodable record, program run skipped by the kernel because another BPF program was running on the CPU, in-kernel aggregate full at max_connection_keys).", mi.Description())
 						assert.Equal(t, "{event}", mi.Unit())
 						assert.True(t, mi.Sum().IsMonotonic())
 						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
@@ -646,7 +646,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["otelcol_node.ebpf_tcp.events_lost"] = true
 						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
 						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
-						assert.Equal(t, "Connection events lost before aggregation, by reason (ring buffer full, socket storage allocation failed, undecodable record, program run skipped by the kernel because another BPF program was running on the CPU).", mi.Description())
+						assert.Equal(t, "Connection events lost before aggregation, by reason (ring buffer full, socket storage allocation failed, undecodable record, program run skipped by the kernel because another BPF program was running on the CPU, in-kernel aggregate full at max_connection_keys).", mi.Description())
 						assert.Equal(t, "{event}", mi.Unit())
 						assert.True(t, mi.Sum().IsMonotonic())
 						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
