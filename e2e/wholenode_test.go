@@ -8,6 +8,7 @@ import (
 	"math"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -95,6 +96,52 @@ func TestWholeNodeDefaultConfig(t *testing.T) {
 	requireWholeNode(t)
 	c := e2etest.StartWith(t, e2etest.Options{Args: startCloudFakes(t)}, defaultMetricsPort)
 	runWholeNode(t, c)
+}
+
+// TestWholeNodeDaemonSetConfig runs the config the DaemonSet of
+// examples/daemonset.yaml carries in its ConfigMap, with every workload at
+// once. Nothing in it needs a Kubernetes API server (the node binary has no
+// k8sattributes); the test only moves what the pod gets from its volumes:
+// file_storage's directory (the state hostPath) goes to a temporary
+// directory, and kernel.task_delayacct, which the DaemonSet's init
+// container turns on, is turned on here.
+func TestWholeNodeDaemonSetConfig(t *testing.T) {
+	requireWholeNode(t)
+	m := decodeManifest(t, filepath.Join(e2etest.RepoRoot(t), "examples", "daemonset.yaml"))
+	cfgPath := writeTemp(t, configMapData(t, m, "otelcol-node", "config.yaml"))
+	enableDelayAccounting(t)
+	args := append([]string{"--config", cfgPath, "--set", "extensions::file_storage::directory=" + t.TempDir()}, startCloudFakes(t)...)
+	c := e2etest.StartWith(t, e2etest.Options{Args: args}, defaultMetricsPort)
+	runWholeNode(t, c)
+}
+
+// TestWholeNodeCgroupV2 runs the embedded default config with every
+// receiver attributing through the cgroup v2 hierarchy (on this hybrid host,
+// the unified tree mounted beside the v1 controllers; on pure v2 nodes,
+// "auto" picks it), with every workload at once.
+func TestWholeNodeCgroupV2(t *testing.T) {
+	requireWholeNode(t)
+	args := startCloudFakes(t)
+	for _, r := range []string{"ebpf_tcp", "oom", "delay_acct"} {
+		args = append(args, "--set", "receivers::"+r+"::cgroup_hierarchy=v2")
+	}
+	c := e2etest.StartWith(t, e2etest.Options{Args: args}, defaultMetricsPort)
+	runWholeNode(t, c)
+}
+
+// enableDelayAccounting turns kernel.task_delayacct on for the test and
+// restores it afterwards.
+func enableDelayAccounting(t *testing.T) {
+	t.Helper()
+	const path = "/proc/sys/kernel/task_delayacct"
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("reading %s: %v", path, err)
+	}
+	if err := os.WriteFile(path, []byte("1"), 0o644); err != nil {
+		t.Fatalf("enabling delay accounting: %v", err)
+	}
+	t.Cleanup(func() { _ = os.WriteFile(path, before, 0o644) })
 }
 
 // runWholeNode drives every workload at once against a running collector
