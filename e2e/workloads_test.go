@@ -22,7 +22,7 @@ import (
 
 // benchDir is the shared workload generators (../shared/bench beside the
 // repository); each prints its ground truth as JSON lines.
-func benchDir(t *testing.T) string {
+func benchDir(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(e2etest.RepoRoot(t), "..", "shared", "bench")
 	_, err := os.Stat(filepath.Join(dir, "connect-storm.sh"))
@@ -38,7 +38,7 @@ var loadgenBuild struct {
 	err  error
 }
 
-func loadgenBinary(t *testing.T) string {
+func loadgenBinary(t testing.TB) string {
 	t.Helper()
 	dir := benchDir(t)
 	loadgenBuild.once.Do(func() {
@@ -79,7 +79,7 @@ type workload struct {
 
 // startWorkload runs script (a file of benchDir) with args. Its cgroups
 // (--cgroup docker/<id>) are removed at cleanup.
-func startWorkload(t *testing.T, script string, args ...string) *workload {
+func startWorkload(t testing.TB, script string, args ...string) *workload {
 	t.Helper()
 	dir := benchDir(t)
 	loadgen := loadgenBinary(t)
@@ -109,7 +109,7 @@ func startWorkload(t *testing.T, script string, args ...string) *workload {
 
 // wait waits for the script and returns its JSON lines; a failed script
 // fails the test with its output.
-func (w *workload) wait(ctx context.Context, t *testing.T) []map[string]any {
+func (w *workload) wait(ctx context.Context, t testing.TB) []map[string]any {
 	t.Helper()
 	select {
 	case <-w.done:

@@ -159,6 +159,9 @@ func (c *Collector) Stop() {
 	}
 }
 
+// PID is the collector's process id, for measuring it.
+func (c *Collector) PID() int { return c.cmd.Process.Pid }
+
 // Logs returns everything the collector printed so far.
 func (c *Collector) Logs() string { return c.logs.String() }
 

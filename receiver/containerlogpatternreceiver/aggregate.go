@@ -239,10 +239,11 @@ func (a *aggregate) emit(mb *metadata.MetricsBuilder, now pcommon.Timestamp) {
 				}
 			}
 		}
+		// Through the generated builder, so that resource_attributes
+		// switches (enabled: false) apply.
 		rb := mb.NewResourceBuilder()
-		res := rb.Emit()
-		o.id.CopyToResource(res.Attributes())
-		mb.EmitForResource(metadata.WithResource(res))
+		o.id.SetResource(rb)
+		mb.EmitForResource(metadata.WithResource(rb.Emit()))
 	}
 }
 

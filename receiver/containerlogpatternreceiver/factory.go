@@ -145,6 +145,6 @@ func (sc *sharedCores) createMetrics(_ context.Context, set receiver.Settings, c
 
 func (sc *sharedCores) createLogs(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Logs) (receiver.Logs, error) {
 	shared := sc.get(cfg.(*Config), set)
-	shared.logs = newLogsOutput(next, shared.cfg.MaxPendingLogRecords, &shared.stats)
+	shared.logs = newLogsOutput(next, shared.cfg.MaxPendingLogRecords, &shared.stats, shared.cfg.MetricsBuilderConfig.ResourceAttributes)
 	return shared, nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/otelcol-node/otelcol-node/internal/containerid"
 	"github.com/otelcol-node/otelcol-node/internal/loglevel"
+	"github.com/otelcol-node/otelcol-node/receiver/containerlogpatternreceiver/internal/metadata"
 )
 
 // Attributes of the log records of the logs output.
@@ -30,6 +31,9 @@ type logsOutput struct {
 	next  consumer.Logs
 	max   int
 	stats *selfStats
+	// resourceAttributes are the user's resource_attributes switches, which
+	// apply to log records' resources as to metrics'.
+	resourceAttributes metadata.ResourceAttributesConfig
 
 	mu       sync.Mutex
 	pending  plog.Logs
@@ -37,8 +41,8 @@ type logsOutput struct {
 	nPending int
 }
 
-func newLogsOutput(next consumer.Logs, maxPending int, stats *selfStats) *logsOutput {
-	o := &logsOutput{next: next, max: maxPending, stats: stats}
+func newLogsOutput(next consumer.Logs, maxPending int, stats *selfStats, rac metadata.ResourceAttributesConfig) *logsOutput {
+	o := &logsOutput{next: next, max: maxPending, stats: stats, resourceAttributes: rac}
 	o.reset()
 	return o
 }
@@ -59,7 +63,9 @@ func (o *logsOutput) add(owner string, id containerid.Identity, source string, l
 	records, ok := o.byOwner[owner]
 	if !ok {
 		rl := o.pending.ResourceLogs().AppendEmpty()
-		id.CopyToResource(rl.Resource().Attributes())
+		rb := metadata.NewResourceBuilder(o.resourceAttributes)
+		id.SetResource(rb)
+		rb.Emit().MoveTo(rl.Resource())
 		records = rl.ScopeLogs().AppendEmpty().LogRecords()
 		o.byOwner[owner] = records
 	}

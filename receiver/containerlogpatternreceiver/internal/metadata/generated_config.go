@@ -435,6 +435,7 @@ type ResourceAttributesConfig struct {
 	K8sNamespaceName   ResourceAttributeConfig `mapstructure:"k8s.namespace.name"`
 	K8sPodName         ResourceAttributeConfig `mapstructure:"k8s.pod.name"`
 	K8sPodUID          ResourceAttributeConfig `mapstructure:"k8s.pod.uid"`
+	OtelcolComponentID ResourceAttributeConfig `mapstructure:"otelcol.component.id"`
 	SystemdUnitName    ResourceAttributeConfig `mapstructure:"systemd.unit.name"`
 }
 
@@ -462,6 +463,9 @@ func DefaultResourceAttributesConfig() ResourceAttributesConfig {
 			Enabled: true,
 		},
 		K8sPodUID: ResourceAttributeConfig{
+			Enabled: true,
+		},
+		OtelcolComponentID: ResourceAttributeConfig{
 			Enabled: true,
 		},
 		SystemdUnitName: ResourceAttributeConfig{

@@ -28,6 +28,7 @@ func TestLogsBuilderAppendLogRecord(t *testing.T) {
 	rb.SetK8sNamespaceName("k8s.namespace.name-val")
 	rb.SetK8sPodName("k8s.pod.name-val")
 	rb.SetK8sPodUID("k8s.pod.uid-val")
+	rb.SetOtelcolComponentID("otelcol.component.id-val")
 	rb.SetSystemdUnitName("systemd.unit.name-val")
 	res := rb.Emit()
 

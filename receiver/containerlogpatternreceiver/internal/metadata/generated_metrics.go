@@ -1039,6 +1039,12 @@ func NewMetricsBuilder(mbc MetricsBuilderConfig, settings receiver.Settings, opt
 	if mbc.ResourceAttributes.K8sPodUID.MetricsExclude != nil {
 		mb.resourceAttributeExcludeFilter["k8s.pod.uid"] = filter.CreateFilter(mbc.ResourceAttributes.K8sPodUID.MetricsExclude)
 	}
+	if mbc.ResourceAttributes.OtelcolComponentID.MetricsInclude != nil {
+		mb.resourceAttributeIncludeFilter["otelcol.component.id"] = filter.CreateFilter(mbc.ResourceAttributes.OtelcolComponentID.MetricsInclude)
+	}
+	if mbc.ResourceAttributes.OtelcolComponentID.MetricsExclude != nil {
+		mb.resourceAttributeExcludeFilter["otelcol.component.id"] = filter.CreateFilter(mbc.ResourceAttributes.OtelcolComponentID.MetricsExclude)
+	}
 	if mbc.ResourceAttributes.SystemdUnitName.MetricsInclude != nil {
 		mb.resourceAttributeIncludeFilter["systemd.unit.name"] = filter.CreateFilter(mbc.ResourceAttributes.SystemdUnitName.MetricsInclude)
 	}

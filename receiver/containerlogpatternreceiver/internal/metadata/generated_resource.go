@@ -77,6 +77,13 @@ func (rb *ResourceBuilder) SetK8sPodUID(val string) {
 	}
 }
 
+// SetOtelcolComponentID sets provided value as "otelcol.component.id" attribute.
+func (rb *ResourceBuilder) SetOtelcolComponentID(val string) {
+	if rb.config.OtelcolComponentID.Enabled {
+		rb.res.Attributes().PutStr("otelcol.component.id", val)
+	}
+}
+
 // SetSystemdUnitName sets provided value as "systemd.unit.name" attribute.
 func (rb *ResourceBuilder) SetSystemdUnitName(val string) {
 	if rb.config.SystemdUnitName.Enabled {

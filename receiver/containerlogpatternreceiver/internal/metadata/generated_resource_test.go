@@ -21,6 +21,7 @@ func TestResourceBuilder(t *testing.T) {
 			rb.SetK8sNamespaceName("k8s.namespace.name-val")
 			rb.SetK8sPodName("k8s.pod.name-val")
 			rb.SetK8sPodUID("k8s.pod.uid-val")
+			rb.SetOtelcolComponentID("otelcol.component.id-val")
 			rb.SetSystemdUnitName("systemd.unit.name-val")
 
 			res := rb.Emit()
@@ -28,9 +29,9 @@ func TestResourceBuilder(t *testing.T) {
 
 			switch tt {
 			case "default":
-				assert.Equal(t, 9, res.Attributes().Len())
+				assert.Equal(t, 10, res.Attributes().Len())
 			case "all_set":
-				assert.Equal(t, 9, res.Attributes().Len())
+				assert.Equal(t, 10, res.Attributes().Len())
 			case "none_set":
 				assert.Equal(t, 0, res.Attributes().Len())
 				return
@@ -76,6 +77,11 @@ func TestResourceBuilder(t *testing.T) {
 			assert.True(t, ok)
 			if ok {
 				assert.Equal(t, "k8s.pod.uid-val", k8sPodUIDAttrVal.Str())
+			}
+			otelcolComponentIDAttrVal, ok := res.Attributes().Get("otelcol.component.id")
+			assert.True(t, ok)
+			if ok {
+				assert.Equal(t, "otelcol.component.id-val", otelcolComponentIDAttrVal.Str())
 			}
 			systemdUnitNameAttrVal, ok := res.Attributes().Get("systemd.unit.name")
 			assert.True(t, ok)
