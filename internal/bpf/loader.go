@@ -110,6 +110,14 @@ func (l *Loader) Load(features ...Feature) error {
 	if closed {
 		return errors.New("loader is closed")
 	}
+	// The decoded kernel BTF is tens of MiB of heap: keep it only while
+	// loading, not for the life of the collector. A later Load decodes it
+	// again.
+	defer func() {
+		l.mu.Lock()
+		l.cache = nil
+		l.mu.Unlock()
+	}()
 	var errs []error
 	for _, f := range features {
 		err := l.loadFeature(f)
@@ -145,7 +153,16 @@ func (l *Loader) loadFeature(f Feature) error {
 		}
 	}
 	target := programsStruct(f.Programs)
-	opts := &ebpf.CollectionOptions{MapReplacements: l.replacementsFor(f.Programs), Cache: l.cache}
+	l.mu.Lock()
+	cache := l.cache
+	l.mu.Unlock()
+	if cache == nil {
+		cache = btf.NewCache()
+		l.mu.Lock()
+		l.cache = cache
+		l.mu.Unlock()
+	}
+	opts := &ebpf.CollectionOptions{MapReplacements: l.replacementsFor(f.Programs), Cache: cache}
 	if err := l.spec.LoadAndAssign(target.Interface(), opts); err != nil {
 		return fmt.Errorf("loading: %w", err)
 	}
