@@ -288,3 +288,27 @@ func TestUnknownProgram(t *testing.T) {
 	require.NoError(t, l.Load(Feature{Name: "typo", Programs: []string{"no_such_prog"}}))
 	assert.ErrorContains(t, l.States()[0].Err, "program no_such_prog not in the object")
 }
+
+// TestDrainWaitsForQueuedRecords: records submitted before Drain are all
+// handled when it returns, even with a slow handler.
+func TestDrainWaitsForQueuedRecords(t *testing.T) {
+	requireKernelTier(t)
+	l := newTestLoader(t, true, zap.NewNop())
+	require.NoError(t, l.Load(tracepointFeature))
+	var c collector
+	r, err := l.NewRingReader(testprog.TestprogMapEvents, func(raw []byte) error {
+		time.Sleep(time.Millisecond) // a handler slower than the producer
+		return c.handle(raw)
+	})
+	require.NoError(t, err)
+
+	const calls = 100 // fewer than the one-page buffer holds
+	for range calls {
+		_ = syscall.Getppid()
+	}
+	require.True(t, r.Drain(10*time.Second))
+	assert.GreaterOrEqual(t, len(c.bySource(testprog.TestprogEventSourceSOURCE_TRACEPOINT)), calls)
+	stats, err := l.Stats()
+	require.NoError(t, err)
+	assert.Zero(t, stats.Lost.Total())
+}

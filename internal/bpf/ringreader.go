@@ -24,36 +24,28 @@ const DefaultMaxBatch = 4096
 // call: the reader reuses its buffer. An error counts as a decode error.
 type RecordHandler func(raw []byte) error
 
-// RingReaderOption tunes a RingReader.
-type RingReaderOption func(*RingReader)
-
-// WithFlushInterval makes the reader also wake up every interval, for BPF
-// programs that batch their wake-ups (BPF_RB_NO_WAKEUP on most submits, to
-// save a wake-up per event): records that were submitted without a wake-up
-// wait at most this long.
-func WithFlushInterval(interval time.Duration) RingReaderOption {
-	return func(r *RingReader) { r.flushInterval = interval }
-}
-
 // RingReader is the single reader goroutine of one ring buffer.
 type RingReader struct {
-	name          string
-	rd            *ringbuf.Reader
-	handle        RecordHandler
-	logger        *zap.Logger
-	flushInterval time.Duration
+	name   string
+	rd     *ringbuf.Reader
+	handle RecordHandler
+	logger *zap.Logger
 
 	records      atomic.Uint64
 	decodeErrors atomic.Uint64
 
 	closeOnce sync.Once
 	done      chan struct{}
+
+	// drainWaiters are closed when the reader next runs dry after a Flush.
+	drainMu      sync.Mutex
+	drainWaiters []chan struct{}
 }
 
 // NewRingReader starts reading the shared ring-buffer map mapName, calling
 // handle for every record on one goroutine. Loader.Close stops it; so does
 // RingReader.Close.
-func (l *Loader) NewRingReader(mapName string, handle RecordHandler, opts ...RingReaderOption) (*RingReader, error) {
+func (l *Loader) NewRingReader(mapName string, handle RecordHandler) (*RingReader, error) {
 	m := l.maps[mapName]
 	if m == nil {
 		return nil, fmt.Errorf("ring buffer %s not in the object", mapName)
@@ -63,9 +55,6 @@ func (l *Loader) NewRingReader(mapName string, handle RecordHandler, opts ...Rin
 		return nil, fmt.Errorf("opening ring buffer %s: %w", mapName, err)
 	}
 	r := &RingReader{name: mapName, rd: rd, handle: handle, logger: l.logger, done: make(chan struct{})}
-	for _, opt := range opts {
-		opt(r)
-	}
 
 	l.mu.Lock()
 	if l.closed {
@@ -85,16 +74,14 @@ func (r *RingReader) run() {
 	var rec ringbuf.Record
 	batch := 0
 	for {
-		if r.flushInterval > 0 {
-			r.rd.SetDeadline(time.Now().Add(r.flushInterval))
-		}
 		if err := r.rd.ReadInto(&rec); err != nil {
 			switch {
 			case errors.Is(err, ringbuf.ErrClosed) || errors.Is(err, os.ErrClosed):
 				return
-			case errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, ringbuf.ErrFlushed):
-				// Nothing (more) queued: read again on a fresh deadline.
+			case errors.Is(err, ringbuf.ErrFlushed):
+				// Everything submitted before the flush has been handled.
 				batch = 0
+				r.releaseDrainers()
 				continue
 			}
 			// Not expected from a healthy epoll fd; stop rather than spin.
@@ -116,6 +103,39 @@ func (r *RingReader) run() {
 			batch = 0
 		}
 	}
+}
+
+// Drain returns once the reader has handled every record submitted before
+// the call, so that a scrape sees what those records said (a new key's NAT
+// lookup, say). It gives up after timeout, or when the reader stops, and
+// then returns false.
+func (r *RingReader) Drain(timeout time.Duration) bool {
+	done := make(chan struct{})
+	r.drainMu.Lock()
+	r.drainWaiters = append(r.drainWaiters, done)
+	r.drainMu.Unlock()
+	if err := r.rd.Flush(); err != nil {
+		return false
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case <-done:
+		return true
+	case <-r.done:
+		return false
+	case <-timer.C:
+		return false
+	}
+}
+
+func (r *RingReader) releaseDrainers() {
+	r.drainMu.Lock()
+	defer r.drainMu.Unlock()
+	for _, w := range r.drainWaiters {
+		close(w)
+	}
+	r.drainWaiters = nil
 }
 
 // Records is the number of records read so far.

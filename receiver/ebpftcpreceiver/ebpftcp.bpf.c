@@ -270,9 +270,14 @@ static __always_inline struct conn_totals *key_totals(const struct sock *sk,
 	t = bpf_map_lookup_elem(&conn_counters, &key);
 	if (t)
 		return t;
-	/* -EEXIST: another CPU created it first, and told user space. */
-	if (!bpf_map_update_elem(&conn_counters, &key, &zero, BPF_NOEXIST))
-		emit(sk, owner, EVENT_NEW_KEY);
+	/*
+	 * Tell user space before the key exists: a scrape that drains the ring
+	 * buffer before reading the map then always knows a key's first
+	 * connection (its NAT lookup). Two CPUs racing here both tell it; the
+	 * second insert fails with -EEXIST and changes nothing.
+	 */
+	emit(sk, owner, EVENT_NEW_KEY);
+	bpf_map_update_elem(&conn_counters, &key, &zero, BPF_NOEXIST);
 	t = bpf_map_lookup_elem(&conn_counters, &key);
 	if (!t)
 		count_loss(LOSS_KEYS_FULL);

@@ -148,6 +148,7 @@ func (s *tcpScraper) scrape(context.Context) (pmetric.Metrics, error) {
 	if s.tracer == nil {
 		return pmetric.NewMetrics(), nil
 	}
+	s.tracer.drainEvents()
 	now := time.Now()
 	// Kernel counters first, then the live connections: a connection that
 	// closes in between is then in neither (its bytes show at the next

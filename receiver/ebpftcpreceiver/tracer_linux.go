@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
@@ -29,7 +30,12 @@ type tracer struct {
 	iter     *link.Iter // nil when sampling is disabled
 	seedIter *link.Iter // nil when seeding is disabled
 	buf      []byte     // iterator output, reused between scrapes
+	events   *bpf.RingReader
 }
+
+// drainTimeout bounds how long a scrape waits for the reader to handle the
+// events already queued (a conntrack lookup each, for new keys).
+const drainTimeout = time.Second
 
 // startTracer checks the host, loads the programs feature by feature and
 // starts reading lifecycle events into handle (on the reader goroutine).
@@ -88,7 +94,7 @@ func startTracer(cgroupV1Memory bool, maxKeys int, logger *zap.Logger, handle fu
 	}
 	// Every event wakes the reader (they are rare: new keys and listeners),
 	// so it needs no deadline and costs nothing while the node is quiet.
-	if _, err = loader.NewRingReader(ebpftcpMapEvents, handle); err != nil {
+	if t.events, err = loader.NewRingReader(ebpftcpMapEvents, handle); err != nil {
 		_ = loader.Close()
 		return nil, err
 	}
@@ -133,6 +139,11 @@ func (t *tracer) sample(dst []connSample) ([]connSample, error) {
 	}
 	return dst, nil
 }
+
+// drainEvents waits until the events queued now are handled: a key read from
+// the map next then has its first connection's NAT lookup. It gives up after
+// drainTimeout; such a key is named without it.
+func (t *tracer) drainEvents() { t.events.Drain(drainTimeout) }
 
 // counters is the in-kernel aggregate, read at every scrape.
 func (t *tracer) counters() *ebpf.Map { return t.loader.Map(ebpftcpMapConnCounters) }

@@ -90,6 +90,7 @@ func recordSelfMetrics(mb *metadata.MetricsBuilder, ts pcommon.Timestamp, st bpf
 	mb.RecordOtelcolNodeOomEventsDataPoint(ts, int64(st.Records))
 	mb.RecordOtelcolNodeOomEventsLostDataPoint(ts, int64(st.Lost[bpf.LossRingbufReserve]), metadata.AttributeReasonRingbufFull)
 	mb.RecordOtelcolNodeOomEventsLostDataPoint(ts, int64(st.Lost[bpf.LossMapFull]), metadata.AttributeReasonMapFull)
+	mb.RecordOtelcolNodeOomEventsLostDataPoint(ts, int64(st.RecursionMisses), metadata.AttributeReasonRecursionMiss)
 	mb.RecordOtelcolNodeOomDecodeErrorsDataPoint(ts, int64(st.DecodeErrors))
 	mb.RecordOtelcolNodeOomContainersDroppedDataPoint(ts, containersDropped)
 }

@@ -26,6 +26,7 @@ const (
 	_ AttributeReason = iota
 	AttributeReasonRingbufFull
 	AttributeReasonMapFull
+	AttributeReasonRecursionMiss
 )
 
 // String returns the string representation of the AttributeReason.
@@ -35,14 +36,17 @@ func (av AttributeReason) String() string {
 		return "ringbuf_full"
 	case AttributeReasonMapFull:
 		return "map_full"
+	case AttributeReasonRecursionMiss:
+		return "recursion_miss"
 	}
 	return ""
 }
 
 // MapAttributeReason is a helper map of string to AttributeReason attribute value.
 var MapAttributeReason = map[string]AttributeReason{
-	"ringbuf_full": AttributeReasonRingbufFull,
-	"map_full":     AttributeReasonMapFull,
+	"ringbuf_full":   AttributeReasonRingbufFull,
+	"map_full":       AttributeReasonMapFull,
+	"recursion_miss": AttributeReasonRecursionMiss,
 }
 
 var MetricsInfo = metricsInfo{
@@ -295,7 +299,7 @@ type metricOtelcolNodeOomEventsLost struct {
 // init fills otelcol_node.oom.events_lost metric with initial data.
 func (m *metricOtelcolNodeOomEventsLost) init() {
 	m.data.SetName("otelcol_node.oom.events_lost")
-	m.data.SetDescription("Events the BPF program could not deliver, by reason (self-monitoring).")
+	m.data.SetDescription("Events the BPF program could not deliver, by reason (self-monitoring); recursion_miss counts runs the kernel skipped because a BPF program was already running on that CPU.")
 	m.data.SetUnit("{event}")
 	m.data.SetEmptySum()
 	m.data.Sum().SetIsMonotonic(true)

@@ -199,7 +199,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["otelcol_node.oom.events_lost"] = true
 						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
 						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
-						assert.Equal(t, "Events the BPF program could not deliver, by reason (self-monitoring).", mi.Description())
+						assert.Equal(t, "Events the BPF program could not deliver, by reason (self-monitoring); recursion_miss counts runs the kernel skipped because a BPF program was already running on that CPU.", mi.Description())
 						assert.Equal(t, "{event}", mi.Unit())
 						assert.True(t, mi.Sum().IsMonotonic())
 						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
@@ -216,7 +216,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["otelcol_node.oom.events_lost"] = true
 						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
 						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
-						assert.Equal(t, "Events the BPF program could not deliver, by reason (self-monitoring).", mi.Description())
+						assert.Equal(t, "Events the BPF program could not deliver, by reason (self-monitoring); recursion_miss counts runs the kernel skipped because a BPF program was already running on that CPU.", mi.Description())
 						assert.Equal(t, "{event}", mi.Unit())
 						assert.True(t, mi.Sum().IsMonotonic())
 						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
