@@ -13,8 +13,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/otelcol-node/otelcol-node/internal/e2etest"
 	"github.com/otelcol-node/otelcol-node/internal/testenv"
@@ -151,4 +154,87 @@ func number(t *testing.T, rec map[string]any, key string) float64 {
 		t.Fatalf("record has no number %q: %v", key, rec)
 	}
 	return v
+}
+
+// retransmitLossPort is where the lossy transfers go, inside namespaces the
+// test creates.
+const retransmitLossPort = 18190
+
+// runLossyTransfer moves bytes over conns connections from a fake
+// container's process in one network namespace to a sink in another,
+// dropping loss % of the data segments at the receiver (nftables, numgen
+// random), with offloads off so that a packet is a segment. It returns the
+// sender namespace's TcpRetransSegs delta: the kernel's own count of
+// retransmitted segments, which the sender's connections alone produce.
+// (The generators' retransmit-netns.sh reports TCP_INFO total_retrans, which
+// leaves tail-loss probes out; TcpRetransSegs and the tracepoint count them.)
+func runLossyTransfer(ctx context.Context, t *testing.T, containerID, name string, loss, conns, bytes int) float64 {
+	t.Helper()
+	loadgen := loadgenBinary(t)
+	tx, rx := name+"-tx", name+"-rx"
+	must := func(args ...string) {
+		t.Helper()
+		if out, err := exec.CommandContext(ctx, args[0], args[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	for _, ns := range []string{tx, rx} {
+		must("ip", "netns", "add", ns)
+		t.Cleanup(func() { _ = exec.Command("ip", "netns", "del", ns).Run() })
+		must("ip", "-n", ns, "link", "set", "lo", "up")
+	}
+	must("ip", "link", "add", name+"a", "netns", tx, "type", "veth", "peer", "name", name+"b", "netns", rx)
+	for _, side := range []struct{ ns, dev, addr string }{{tx, name + "a", "10.233.0.1/24"}, {rx, name + "b", "10.233.0.2/24"}} {
+		must("ip", "-n", side.ns, "addr", "add", side.addr, "dev", side.dev)
+		must("ip", "-n", side.ns, "link", "set", side.dev, "up")
+		must("ip", "netns", "exec", side.ns, "ethtool", "-K", side.dev, "tso", "off", "gso", "off", "gro", "off")
+	}
+	rule := fmt.Sprintf(`table inet otnloss { chain pre { type filter hook prerouting priority -300; policy accept; ip saddr 10.233.0.1 tcp dport %d numgen random mod 100 < %d drop; }; }`, retransmitLossPort, loss)
+	must("ip", "netns", "exec", rx, "nft", rule)
+
+	target := fmt.Sprintf("10.233.0.2:%d", retransmitLossPort)
+	sink := exec.Command("ip", "netns", "exec", rx, loadgen, "sink", "-listen", target, "-duration", "120s")
+	if err := sink.Start(); err != nil {
+		t.Fatalf("starting sink: %v", err)
+	}
+	t.Cleanup(func() { _ = sink.Process.Kill(); _ = sink.Wait() })
+	time.Sleep(300 * time.Millisecond)
+
+	before := netnsRetransSegs(t, tx)
+	send := startWorkload(t, "cgroup-run.sh", "--keep", "docker/"+containerID, "--",
+		"ip", "netns", "exec", tx, loadgen, "send", "-allow-netns", "-target", target,
+		"-conns", strconv.Itoa(conns), "-bytes", strconv.Itoa(bytes), "-max-duration", "60s")
+	record(t, send.wait(ctx, t), "send")
+	return netnsRetransSegs(t, tx) - before
+}
+
+// netnsRetransSegs reads Tcp RetransSegs from /proc/net/snmp inside ns.
+func netnsRetransSegs(t *testing.T, ns string) float64 {
+	t.Helper()
+	out, err := exec.Command("ip", "netns", "exec", ns, "cat", "/proc/net/snmp").Output()
+	if err != nil {
+		t.Fatalf("reading /proc/net/snmp in %s: %v", ns, err)
+	}
+	var header []string
+	for _, line := range strings.Split(string(out), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 || fields[0] != "Tcp:" {
+			continue
+		}
+		if header == nil {
+			header = fields
+			continue
+		}
+		for i, name := range header {
+			if name == "RetransSegs" && i < len(fields) {
+				v, err := strconv.ParseFloat(fields[i], 64)
+				if err != nil {
+					t.Fatalf("RetransSegs %q: %v", fields[i], err)
+				}
+				return v
+			}
+		}
+	}
+	t.Fatalf("no Tcp RetransSegs in /proc/net/snmp of %s", ns)
+	return 0
 }

@@ -111,8 +111,9 @@ func TestReplay(t *testing.T) {
 				PodName: "web-0", PodNamespace: "shop", K8sContainerName: "web",
 			},
 		}}},
-		// Counters are cumulative per container; a truncated record is a
-		// decode error and nothing else.
+		// Counters are cumulative per container; the same victim marked
+		// twice (another of its threads, see siblingWindow) is one kill; a
+		// truncated record is a decode error and nothing else.
 		{name: "repeated_and_corrupt", records: [][]byte{kube, host, kube, kube[:100]}},
 		// Beyond max_containers, kills go to the resource without container
 		// attributes and are counted as dropped.

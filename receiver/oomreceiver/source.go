@@ -60,6 +60,8 @@ type source struct {
 
 	sinksMu sync.RWMutex
 	sinks   map[*killSink]struct{}
+
+	dedup *killDedup // used by the reader goroutine only
 }
 
 func newSource(cfg *Config, logger *zap.Logger, open openKernelSourceFunc, opts sourceOptions) *source {
@@ -72,6 +74,7 @@ func newSource(cfg *Config, logger *zap.Logger, open openKernelSourceFunc, opts 
 		pageSize: uint64(os.Getpagesize()),
 		toWall:   monotonicToWall,
 		sinks:    map[*killSink]struct{}{},
+		dedup:    newKillDedup(),
 	}
 }
 
@@ -155,6 +158,9 @@ func (s *source) newHandler(r identityResolver) bpf.RecordHandler {
 }
 
 func (s *source) record(r identityResolver, k kill) {
+	if !s.dedup.firstOfProcess(k.PID, k.Time) {
+		return // another thread of a process already counted
+	}
 	id, how := attribute(r, k)
 	s.agg.add(id, k.Time)
 	s.logger.Debug("OOM kill",
