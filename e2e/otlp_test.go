@@ -71,32 +71,48 @@ func TestOTLPExportToGateway(t *testing.T) {
 	dockerRes := mergeAttributes(cloud, map[string]string{"container.id": dockerID, "container.name": "otlp-oom", "container.runtime": "docker"})
 	podRes := mergeAttributes(cloud, map[string]string{"container.id": podContainerID, "k8s.pod.uid": podUID})
 
+	// Every default receiver's metrics reach the gateway cloud-labelled too;
+	// a receiver whose first scrape came before the first metadata read
+	// shows them from its next one.
+	cloudScopes := func() map[string]bool {
+		scopes := map[string]bool{}
+		for _, md := range metrics.sink.AllMetrics() {
+			for _, rm := range md.ResourceMetrics().All() {
+				if !hasAttributes(rm.Resource().Attributes(), cloud) {
+					continue
+				}
+				for _, sm := range rm.ScopeMetrics().All() {
+					scopes[sm.Scope().Name()] = true
+				}
+			}
+		}
+		return scopes
+	}
+	allScopes := func() bool {
+		scopes := cloudScopes()
+		for _, s := range receiverScopes {
+			if !scopes[s] {
+				return false
+			}
+		}
+		return true
+	}
 	arrived := func() bool {
 		return oomKillsFor(metrics.sink.AllMetrics(), dockerRes) == 1 && oomKillsFor(metrics.sink.AllMetrics(), podRes) == 1 &&
-			len(oomRecordsFor(logs.AllLogs(), dockerRes)) == 1 && len(oomRecordsFor(logs.AllLogs(), podRes)) == 1
+			len(oomRecordsFor(logs.AllLogs(), dockerRes)) == 1 && len(oomRecordsFor(logs.AllLogs(), podRes)) == 1 &&
+			allScopes()
 	}
 	for deadline := time.Now().Add(90 * time.Second); !arrived(); time.Sleep(500 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("OOM kills did not arrive at the gateway with %v and %v;\nmetrics resources:\n%s\nlog resources:\n%s",
-				dockerRes, podRes, describeMetricResources(metrics.sink.AllMetrics()), describeLogResources(logs.AllLogs()))
+			t.Fatalf("OOM kills, or every receiver's cloud-labelled metrics (%v), did not arrive at the gateway with %v and %v;\nmetrics resources:\n%s\nlog resources:\n%s",
+				receiverScopes, dockerRes, podRes, describeMetricResources(metrics.sink.AllMetrics()), describeLogResources(logs.AllLogs()))
 		}
 	}
 	for _, rec := range oomRecordsFor(logs.AllLogs(), dockerRes) {
 		assert.Equal(t, "linux.oom.kill", rec.EventName())
 		assert.Equal(t, plog.SeverityNumberWarn, rec.SeverityNumber())
 	}
-	// Every default receiver's metrics reached the gateway, cloud-labelled.
-	scopes := map[string]bool{}
-	for _, md := range metrics.sink.AllMetrics() {
-		for _, rm := range md.ResourceMetrics().All() {
-			if !hasAttributes(rm.Resource().Attributes(), cloud) {
-				continue
-			}
-			for _, sm := range rm.ScopeMetrics().All() {
-				scopes[sm.Scope().Name()] = true
-			}
-		}
-	}
+	scopes := cloudScopes()
 	for _, s := range receiverScopes {
 		assert.True(t, scopes[s], "no cloud-labelled metrics from %s at the gateway", s)
 	}
