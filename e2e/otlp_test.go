@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -180,6 +181,18 @@ func startAgent(t *testing.T, endpoint, dockerSocket, sysfsRoot, imdsURL string)
 	require.NoError(t, cmd.Start())
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
+	// Workloads start only once every receiver runs: an OOM kill made
+	// before the oom program is attached is not the agent's to see.
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(out.String(), "Everything is ready"); time.Sleep(100 * time.Millisecond) {
+		select {
+		case <-done:
+			t.Fatalf("agent exited before it was ready:\n%s", out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("agent not ready within 30s:\n%s", out.String())
+		}
+	}
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {

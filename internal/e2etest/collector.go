@@ -24,6 +24,9 @@ import (
 // startTimeout bounds how long a collector may take to answer its first scrape.
 const startTimeout = 30 * time.Second
 
+// readyLogLine is what the collector logs once every component has started.
+const readyLogLine = "Everything is ready"
+
 // Collector is one running otelcol-node process.
 type Collector struct {
 	cmd        *exec.Cmd
@@ -129,7 +132,10 @@ func StartWith(tb testing.TB, opts Options, metricsPort int) *Collector {
 	})
 	deadline := time.Now().Add(startTimeout)
 	for {
-		if _, err := c.scrapeText(context.Background()); err == nil {
+		// The exporter serves /metrics before the receivers start (the
+		// collector starts a pipeline from its end): ready means both, so
+		// that a workload started next is seen from its first event.
+		if _, err := c.scrapeText(context.Background()); err == nil && strings.Contains(c.logs.String(), readyLogLine) {
 			return c
 		}
 		select {
