@@ -60,6 +60,18 @@ type Hierarchy struct {
 // ErrNoHierarchy means no usable cgroup hierarchy was found under the cgroup root.
 var ErrNoHierarchy = errors.New("no cgroup v1 memory or cgroup v2 hierarchy found")
 
+// ValidateHierarchyKey checks the `cgroup_hierarchy` key of a receiver's
+// config. There the default is spelled out ("auto"), so, unlike
+// Config.Hierarchy, an empty value is a mistake too. Every receiver that
+// attributes by cgroup validates the key with this one function.
+func ValidateHierarchyKey(choice string) error {
+	switch choice {
+	case HierarchyAuto, HierarchyV1, HierarchyV2:
+		return nil
+	}
+	return fmt.Errorf("'cgroup_hierarchy' must be one of %s, %s, %s, got %q", HierarchyAuto, HierarchyV1, HierarchyV2, choice)
+}
+
 // validateHierarchyChoice rejects a value of Config.Hierarchy other than
 // "", "auto", "v1" and "v2".
 func validateHierarchyChoice(choice string) error {

@@ -116,10 +116,8 @@ func (cfg *Config) Validate() error {
 	if cfg.MaxExitLookupsPerSecond < 0 {
 		errs = append(errs, fmt.Errorf("'max_exit_lookups_per_second' must not be negative, got %d", cfg.MaxExitLookupsPerSecond))
 	}
-	switch cfg.CgroupHierarchy {
-	case containerid.HierarchyAuto, containerid.HierarchyV1, containerid.HierarchyV2:
-	default:
-		errs = append(errs, fmt.Errorf("'cgroup_hierarchy' must be one of auto, v1, v2, got %q", cfg.CgroupHierarchy))
+	if err := containerid.ValidateHierarchyKey(cfg.CgroupHierarchy); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

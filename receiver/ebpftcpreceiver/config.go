@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
 	"github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver/internal/metadata"
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
 )
@@ -69,10 +70,8 @@ func (cfg *Config) Validate() error {
 	if cfg.CollectionInterval < minCollectionInterval {
 		errs = append(errs, fmt.Errorf("'collection_interval' must be at least %s, got %s (durations need a unit, e.g. 15s)", minCollectionInterval, cfg.CollectionInterval))
 	}
-	switch cfg.CgroupHierarchy {
-	case "auto", "v1", "v2":
-	default:
-		errs = append(errs, fmt.Errorf("'cgroup_hierarchy' must be one of auto, v1, v2, got %q", cfg.CgroupHierarchy))
+	if err := containerid.ValidateHierarchyKey(cfg.CgroupHierarchy); err != nil {
+		errs = append(errs, err)
 	}
 	if cfg.MaxDestinationsPerContainer <= 0 {
 		errs = append(errs, fmt.Errorf("'max_destinations_per_container' must be positive, got %d", cfg.MaxDestinationsPerContainer))

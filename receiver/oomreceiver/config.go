@@ -92,10 +92,8 @@ func (cfg *Config) Validate() error {
 	if cfg.DockerSocket != "" && !filepath.IsAbs(cfg.DockerSocket) {
 		errs = append(errs, fmt.Errorf("'docker_socket' must be empty (no container names from Docker) or an absolute path, got %q", cfg.DockerSocket))
 	}
-	switch cfg.CgroupHierarchy {
-	case containerid.HierarchyAuto, containerid.HierarchyV1, containerid.HierarchyV2:
-	default:
-		errs = append(errs, fmt.Errorf("'cgroup_hierarchy' must be one of auto, v1, v2, got %q", cfg.CgroupHierarchy))
+	if err := containerid.ValidateHierarchyKey(cfg.CgroupHierarchy); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
