@@ -30,20 +30,7 @@ func BenchmarkPacedStorms(b *testing.B) {
 			for b.Loop() {
 				base := runStormForBench(b, rate, nil)
 				port := e2etest.FreePort(b)
-				c := e2etest.Start(b, fmt.Sprintf(`receivers:
-  ebpf_tcp:
-exporters:
-  prometheus:
-    endpoint: 127.0.0.1:%d
-service:
-  telemetry:
-    metrics:
-      level: none
-  pipelines:
-    metrics:
-      receivers: [ebpf_tcp]
-      exporters: [prometheus]
-`, port), port)
+				c := e2etest.Start(b, pipeline{receivers: "ebpf_tcp:", receiverIDs: []string{"ebpf_tcp"}}.config(port), port)
 				with := runStormForBench(b, rate, c)
 				c.Stop()
 				b.ReportMetric(base.achieved, "achieved/s_no_agent")
@@ -136,13 +123,9 @@ func bpfRunTime(b *testing.B) uint64 {
 // enableBPFStats turns kernel.bpf_stats_enabled on for the measurement.
 func enableBPFStats(b *testing.B) func() {
 	b.Helper()
-	const path = "/proc/sys/kernel/bpf_stats_enabled"
-	before, err := os.ReadFile(path)
+	restore, err := setSysctl("/proc/sys/kernel/bpf_stats_enabled", "1")
 	if err != nil {
-		b.Skipf("no %s: %v", path, err)
-	}
-	if err := os.WriteFile(path, []byte("1"), 0o644); err != nil {
 		b.Skipf("cannot enable BPF stats: %v", err)
 	}
-	return func() { _ = os.WriteFile(path, before, 0o644) }
+	return restore
 }

@@ -133,15 +133,24 @@ func TestWholeNodeCgroupV2(t *testing.T) {
 // restores it afterwards.
 func enableDelayAccounting(t *testing.T) {
 	t.Helper()
-	const path = "/proc/sys/kernel/task_delayacct"
-	before, err := os.ReadFile(path)
+	restore, err := setSysctl("/proc/sys/kernel/task_delayacct", "1")
 	if err != nil {
-		t.Fatalf("reading %s: %v", path, err)
-	}
-	if err := os.WriteFile(path, []byte("1"), 0o644); err != nil {
 		t.Fatalf("enabling delay accounting: %v", err)
 	}
-	t.Cleanup(func() { _ = os.WriteFile(path, before, 0o644) })
+	t.Cleanup(restore)
+}
+
+// setSysctl writes value to a /proc/sys file and returns what restores the
+// value it had.
+func setSysctl(path, value string) (restore func(), err error) {
+	before, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, []byte(value), 0o644); err != nil {
+		return nil, err
+	}
+	return func() { _ = os.WriteFile(path, before, 0o644) }, nil
 }
 
 // runWholeNode drives every workload at once against a running collector
@@ -324,7 +333,6 @@ func (w *progressWatch) check(t *testing.T) {
 
 // shortLived is a run of processes that each connect once and exit.
 type shortLived struct {
-	ln   net.Listener
 	work *workload
 }
 
@@ -352,7 +360,7 @@ func startShortLived(t *testing.T, containerID string, n int, spread time.Durati
 	script := fmt.Sprintf(`for i in $(seq %d); do bash -c 'exec 3<>/dev/tcp/127.0.0.1/%d && echo connected'; sleep %.3f; done`,
 		n, wnShortLivedPort, pause.Seconds())
 	w := startWorkload(t, "cgroup-run.sh", "--keep", "docker/"+containerID, "--", "bash", "-c", script)
-	return &shortLived{ln: ln, work: w}
+	return &shortLived{work: w}
 }
 
 // wait returns how many processes connected.
