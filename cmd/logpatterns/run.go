@@ -63,8 +63,14 @@ func run(in io.Reader, out io.Writer, o options) (report, error) {
 		}
 		rep.lines++
 		p := m.AddBytes(line)
+		// Taken after every line so they never pile up; rows carry the
+		// hash of the moment, the summary moves its counts.
+		renames := m.Renames()
 		if o.summary {
 			sum.add(p)
+			for _, r := range renames {
+				sum.rename(r)
+			}
 			continue
 		}
 		// Hash and template never hold a tab or newline: the template is

@@ -16,7 +16,9 @@ import (
 const maxSummaryPatterns = 1 << 20
 
 // summary counts lines per pattern hash, keeping each pattern's latest
-// template (templates generalise as lines arrive; the hash does not).
+// template. When the miner renames a hash (a template generalised, or two
+// patterns turned out to be one), the count moves to the new hash, as the
+// receiver's counters do.
 type summary struct {
 	byHash   map[string]*patternCount
 	order    []*patternCount // first-seen order, to break ties stably
@@ -27,6 +29,7 @@ type patternCount struct {
 	hash     string
 	template string
 	count    uint64
+	merged   bool // counted under another row now
 }
 
 func newSummary() *summary {
@@ -48,12 +51,31 @@ func (s *summary) add(p patternminer.Pattern) {
 	pc.count++
 }
 
+// rename moves the count of r.From to r.To.
+func (s *summary) rename(r patternminer.Rename) {
+	from, ok := s.byHash[r.From]
+	if !ok {
+		return
+	}
+	delete(s.byHash, r.From)
+	if to, ok := s.byHash[r.To]; ok {
+		to.count += from.count
+		from.merged = true
+		return
+	}
+	from.hash = r.To
+	s.byHash[r.To] = from
+}
+
 // write prints "<count>\t<hash>\t<template>" per pattern, most frequent
 // first, then first seen first.
 func (s *summary) write(w io.Writer) error {
 	rows := slices.Clone(s.order)
 	slices.SortStableFunc(rows, func(a, b *patternCount) int { return cmp.Compare(b.count, a.count) })
 	for _, pc := range rows {
+		if pc.merged {
+			continue
+		}
 		if _, err := fmt.Fprintf(w, "%d\t%s\t%s\n", pc.count, pc.hash, pc.template); err != nil {
 			return err
 		}

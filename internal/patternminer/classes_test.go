@@ -12,15 +12,23 @@ import (
 // split one event or merge two. Every line was written for the test; none
 // comes from a public log collection.
 
-// sameHash adds msgs to one miner in order, asserts they share a hash and
-// returns the pattern of the last one.
+// sameHash adds msgs to one miner in order, asserts they are counted under
+// one hash once the renames are applied, and returns the pattern of the
+// last one.
 func sameHash(t *testing.T, m *Miner, msgs ...string) Pattern {
 	t.Helper()
-	p := m.Add(msgs[0])
-	for _, msg := range msgs[1:] {
-		q := m.Add(msg)
-		assert.Equal(t, p.Hash, q.Hash, "%q should join %q", msg, msgs[0])
-		p = q
+	m.Renames()
+	counted := countedUnder(m, msgs[:len(msgs)-1])
+	p := m.Add(msgs[len(msgs)-1])
+	for _, r := range m.Renames() {
+		for i, h := range counted {
+			if h == r.From {
+				counted[i] = r.To
+			}
+		}
+	}
+	for i, h := range counted {
+		assert.Equal(t, p.Hash, h, "%q should join %q", msgs[i], msgs[len(msgs)-1])
 	}
 	return p
 }
@@ -42,10 +50,15 @@ func TestDifferingWordsAreAnotherEvent(t *testing.T) {
 	a := m.Add("replica sync step 3 wrote journal entries to the standby node now")
 	b := m.Add("replica sync step 4 wrote index pages to the standby node now")
 	assert.NotEqual(t, a.Hash, b.Hash)
-	// One word that differs among them is a value that is a word.
-	c := m.Add("replica sync step 5 wrote journal blocks to the standby node now")
-	assert.Equal(t, a.Hash, c.Hash)
+	// One word that differs among them is a value that is a word once a
+	// third word has been seen in its place (TestWordsThatTakeManyValues).
+	c := sameHash(t, m,
+		"replica sync step 5 wrote journal entries to the standby node now",
+		"replica sync step 6 wrote journal blocks to the standby node now",
+		"replica sync step 7 wrote journal records to the standby node now",
+	)
 	assert.Equal(t, "replica sync step <*> wrote journal <*> to the standby node now", c.Template)
+	assert.NotEqual(t, c.Hash, m.Add("replica sync step 8 wrote index pages to the standby node now").Hash)
 }
 
 // TestValueInFirstToken: when the first token holds a value (a host with
@@ -120,9 +133,9 @@ func TestValueGluedToDelimiters(t *testing.T) {
 		"a name before the brackets is structure")
 }
 
-// TestPlainWordVariable: a plain word that varies after the leading words
-// becomes a wildcard; within the leading words it names the event (see
-// design.md, Known limits).
+// TestPlainWordVariable: a plain word that varies among otherwise equal
+// messages becomes a wildcard once three words have been seen in its place,
+// wherever it is after the first word.
 func TestPlainWordVariable(t *testing.T) {
 	m := newTestMiner(t)
 	p := sameHash(t, m,
@@ -131,7 +144,63 @@ func TestPlainWordVariable(t *testing.T) {
 		"removing stale entry postgres from pool",
 	)
 	assert.Equal(t, "removing stale entry <*> from pool", p.Template)
+	assert.Equal(t, p.Hash, m.Add("removing stale entry kafka from pool").Hash)
 	assert.NotEqual(t, m.Add("Failed login for admin").Hash, m.Add("Failed lookup for admin").Hash)
+}
+
+// TestWordsThatTakeManyValues: whether a differing word names the event or
+// is a value is decided by how many words take its place among otherwise
+// equal messages, not by the second message: two words ("stored as
+// bytes" / "stored as values") are two events, a third makes the place a
+// variable. The same holds for the leading words, which no share of equal
+// words may merge.
+func TestWordsThatTakeManyValues(t *testing.T) {
+	m := newTestMiner(t)
+	bytes := m.Add("chunk 7 kept as bytes in the local spill area")
+	values := m.Add("chunk 8 kept as values in the local spill area")
+	assert.NotEqual(t, bytes.Hash, values.Hash, "two words in one place may be two events")
+	assert.Equal(t, bytes.Hash, m.Add("chunk 9 kept as bytes in the local spill area").Hash)
+	objects := m.Add("chunk 10 kept as objects in the local spill area")
+	assert.Equal(t, "chunk <*> kept as <*> in the local spill area", objects.Template)
+	renamed := map[string]string{}
+	for _, r := range m.Renames() {
+		renamed[r.From] = r.To
+	}
+	assert.Equal(t, objects.Hash, renamed[bytes.Hash])
+	assert.Equal(t, objects.Hash, renamed[values.Hash])
+
+	// A leading word: "Reloading" names the event; what follows it varies.
+	m = newTestMiner(t)
+	p := sameHash(t, m,
+		"Reloading nginx configuration from disk after change",
+		"Reloading envoy configuration from disk after change",
+		"Reloading haproxy configuration from disk after change",
+	)
+	assert.Equal(t, "Reloading <*> configuration from disk after change", p.Template)
+}
+
+// TestShortMessagesWithPlainWordValue: a message too short for a share of
+// equal words ("removing nginx") finds its siblings by context: the clusters
+// equal to it everywhere but in one word. Three words merge them. The first
+// word is never such a place: it names the event.
+func TestShortMessagesWithPlainWordValue(t *testing.T) {
+	m := newTestMiner(t)
+	first := m.Add("removing nginx")
+	second := m.Add("removing redis")
+	assert.NotEqual(t, first.Hash, second.Hash)
+	p := sameHash(t, m, "removing nginx", "removing redis", "removing postgres")
+	assert.Equal(t, "removing <*>", p.Template)
+	assert.Equal(t, p.Hash, m.Add("removing kafka").Hash)
+	assert.NotEqual(t, p.Hash, m.Add("removing nginx now").Hash, "another length is another shape")
+
+	sameHash(t, m, "Started session for alice", "Started session for bob", "Started session for carol")
+	sameHash(t, m, "cache warmup done on east", "cache warmup done on west", "cache warmup done on north")
+
+	hashes := map[string]bool{}
+	for _, daemon := range []string{"cupsd", "sshd", "crond", "ntpd"} {
+		hashes[m.Add(daemon+" startup succeeded").Hash] = true
+	}
+	assert.Len(t, hashes, 4, "first words name events")
 }
 
 // TestAllWildcardTemplateDoesNotSwallow: a template made of values only

@@ -11,6 +11,14 @@ type cluster struct {
 	tokens  []clusterToken
 	key     bucketKey
 	alive   bool
+	// dirty is set when the template generalised and the hash has not
+	// been recomputed yet (Miner.settle).
+	dirty bool
+	// mergedInto is the cluster this one was merged into, for entries of
+	// the shape cache that still point here.
+	mergedInto *cluster
+	// groups are the sibling groups this cluster is a member of.
+	groups []*siblingGroup
 	// prev and next link the clusters from most to least recently used.
 	prev, next *cluster
 }
@@ -46,7 +54,7 @@ type bucketKey struct {
 // and names nothing ("web-3:8443") is one wildcard, and the text glued to
 // a value inside delimiters is part of the value ("worker(alpha1)," ->
 // "worker(<*>),"); see score.
-func newCluster(t *tokenizer, key bucketKey) *cluster {
+func newCluster(t *tokenizer, key bucketKey, id uint64) *cluster {
 	c := &cluster{key: key, alive: true, tokens: make([]clusterToken, len(t.tokens))}
 	for i, tok := range t.tokens {
 		ct := clusterToken{
@@ -64,7 +72,16 @@ func newCluster(t *tokenizer, key bucketKey) *cluster {
 		c.tokens[i] = ct
 	}
 	tmpl := c.template()
-	c.pattern = Pattern{Hash: hashTemplate(tmpl), Template: tmpl}
+	c.pattern = Pattern{ID: id, Hash: hashTemplate(tmpl), Template: tmpl}
+	return c
+}
+
+// resolve follows the clusters c was merged into to the one that holds
+// its messages now.
+func resolve(c *cluster) *cluster {
+	for c.mergedInto != nil {
+		c = c.mergedInto
+	}
 	return c
 }
 

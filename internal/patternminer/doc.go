@@ -14,16 +14,19 @@
 // Contract:
 //   - Add is online and one pass: it sees each message once, in order, and
 //     returns the pattern the message belongs to at that moment.
-//   - The hash a message gets never changes afterwards: a cluster keeps the
-//     hash it was given when it was created, even when its template later
-//     generalises. See design.md for how the hash is derived and why.
+//   - A cluster's Pattern.ID never changes. Its Pattern.Hash is the hash of
+//     its current canonical template, so it changes when the template
+//     generalises or two clusters merge; every change is returned once by
+//     Renames, and a counter keyed by the hash must move its count from
+//     Rename.From to Rename.To. Done so, the hash a line is counted under is
+//     a function of the pattern's final constant structure, the same on
+//     every node whatever order the messages came in, including patterns
+//     whose value is a plain word (design.md, "The hash rule").
+//   - A plain word that differs among otherwise equal messages becomes a
+//     variable once three different words were seen in its place (never the
+//     first word); two words stay two events (design.md, "Words that take
+//     many values").
 //   - Memory is bounded by Config: MaxPatterns clusters, MaxTokens tokens and
 //     MaxMessageBytes bytes of a message. What a cap drops is counted in Stats.
-//   - A hash is the hash of the pattern's canonical template at creation,
-//     in which every value the masking or the matching recognises is a
-//     wildcard, so miners on different nodes that meet a pattern's messages
-//     in different orders agree on it. A value that only clustering can
-//     tell (a plain word such as a user name) is the known exception: the
-//     hash then carries the first such value seen (design.md, "The hash
-//     rule"). AlgorithmVersion changes when hashes change on purpose.
+//     AlgorithmVersion changes when hashes change on purpose.
 package patternminer // import "github.com/otelcol-node/otelcol-node/internal/patternminer"

@@ -15,10 +15,13 @@ const (
 	// minAverageGA and minDatasetGA guard against regressions on the
 	// LogHub-2k copy (design.md has the table and says why Linux is the
 	// lowest). minLODOGA guards the leave-one-dataset-out average, the
-	// number that predicts logs never seen here.
-	minAverageGA = 0.95
+	// number that predicts logs never seen here; with the sibling counts
+	// re-chosen per fold it is lower than the visible average (design.md,
+	// "Accuracy": the count of words that makes a variable is a real
+	// trade-off between the sets).
+	minAverageGA = 0.96
 	minDatasetGA = 0.75
-	minLODOGA    = 0.95
+	minLODOGA    = 0.94
 )
 
 // maxTokensLimit stands for "no limit" in maxDifferences.
@@ -32,9 +35,14 @@ func paramGrid() []matchParams {
 	for _, sim := range []float64{0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9} {
 		for _, prefix := range []int{0, 1, 2, 3} {
 			for _, diffs := range []int{1, 2, 3, maxTokensLimit} {
-				p := matchParams{minSimilarity: sim, fixedPrefix: prefix, maxDifferences: diffs}
-				if p != defaultMatchParams {
-					grid = append(grid, p)
+				for _, siblings := range []int{0, 2, 3, 4, 6} {
+					for _, deferred := range []int{2, 3, 4} {
+						p := matchParams{minSimilarity: sim, fixedPrefix: prefix, maxDifferences: diffs,
+							siblingValues: siblings, deferValues: deferred}
+						if p != defaultMatchParams {
+							grid = append(grid, p)
+						}
+					}
 				}
 			}
 		}
@@ -47,25 +55,61 @@ func (p matchParams) String() string {
 	if p.maxDifferences == maxTokensLimit {
 		diffs = "any"
 	}
-	return fmt.Sprintf("minSimilarity=%.2f fixedPrefix=%d maxDifferences=%s", p.minSimilarity, p.fixedPrefix, diffs)
+	return fmt.Sprintf("minSimilarity=%.2f fixedPrefix=%d maxDifferences=%s siblingValues=%d deferValues=%d",
+		p.minSimilarity, p.fixedPrefix, diffs, p.siblingValues, p.deferValues)
+}
+
+// variedFromDefault counts the constants of p that differ from the shipped
+// ones.
+func (p matchParams) variedFromDefault() int {
+	d := defaultMatchParams
+	n := 0
+	for _, differs := range []bool{p.minSimilarity != d.minSimilarity, p.fixedPrefix != d.fixedPrefix,
+		p.maxDifferences != d.maxDifferences, p.siblingValues != d.siblingValues, p.deferValues != d.deferValues} {
+		if differs {
+			n++
+		}
+	}
+	return n
+}
+
+// countedUnder mines msgs in order with m and returns, for each message,
+// the hash it is counted under at the end: the hash Add returned, moved
+// along every Renames entry as a counter keyed by the hash is moved (the
+// container_log_pattern receiver and cmd/logpatterns --summary do the same).
+func countedUnder(m *Miner, msgs []string) []string {
+	lines := map[string][]int{}
+	for i, msg := range msgs {
+		h := m.Add(msg).Hash
+		lines[h] = append(lines[h], i)
+		for _, r := range m.Renames() {
+			lines[r.To] = append(lines[r.To], lines[r.From]...)
+			delete(lines, r.From)
+		}
+	}
+	out := make([]string, len(msgs))
+	for h, idx := range lines {
+		for _, i := range idx {
+			out[i] = h
+		}
+	}
+	return out
 }
 
 // datasetGA mines one data set online with a fresh miner and scores the
-// hash each line got when it was added.
+// hash each line is counted under at the end (countedUnder).
 func datasetGA(t testing.TB, ds loghubDataset, p matchParams) (ga float64, found int) {
 	m, err := newWithParams(DefaultConfig(), p)
 	require.NoError(t, err)
-	pred := make([]string, len(ds.contents))
-	for i, c := range ds.contents {
-		pred[i] = m.Add(c).Hash
-	}
+	pred := countedUnder(m, ds.contents)
 	return groupingAccuracy(pred, ds.eventIDs), countDistinct(pred)
 }
 
 // TestGroupingAccuracyLoghub2k feeds the Content column of every
 // *_structured_corrected.csv, one message per line, in file order, to a
-// fresh miner per data set, and scores the hash each line got when it was
-// added with the LogPAI grouping accuracy. It prints the per-set scores
+// fresh miner per data set, and scores the hash each line is counted under
+// at the end (countedUnder: renames applied, as a counter keyed by the
+// hash sees it) with the LogPAI grouping accuracy. It prints the per-set scores
 // with the shipped constants, their average, and the leave-one-dataset-out
 // (LODO) scores: for each set, the constants that maximise the average of
 // the other seven are chosen from paramGrid, and the held-out set is
@@ -82,15 +126,14 @@ func TestGroupingAccuracyLoghub2k(t *testing.T) {
 		}
 	}
 
-	var b strings.Builder
-	fmt.Fprintf(&b, "%-10s %6s %6s %7s   %7s  %s\n", "dataset", "truth", "found", "GA", "LODO", "constants chosen on the other sets")
-	sum, lodoSum := 0.0, 0.0
-	for d, ds := range sets {
-		ga, found := datasetGA(t, ds, defaultMatchParams)
-		sum += ga
-		best := 0
-		bestAvg := -1.0
+	// lodoChoice is the grid entry chosen for held-out set d among those
+	// allowed: the best average over the other sets, ties to the first.
+	lodoChoice := func(d int, allowed func(matchParams) bool) int {
+		best, bestAvg := 0, -1.0
 		for g := range grid {
+			if !allowed(grid[g]) {
+				continue
+			}
 			avg := 0.0
 			for o := range sets {
 				if o != d {
@@ -101,29 +144,40 @@ func TestGroupingAccuracyLoghub2k(t *testing.T) {
 				best, bestAvg = g, avg
 			}
 		}
-		lodo := scores[best][d]
+		return best
+	}
+	// The sibling counts re-chosen too (all five constants), or kept at the
+	// shipped values (the three constants of version 2, for comparison).
+	all := func(matchParams) bool { return true }
+	threeOnly := func(p matchParams) bool {
+		return p.siblingValues == defaultMatchParams.siblingValues && p.deferValues == defaultMatchParams.deferValues
+	}
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-10s %6s %6s %7s   %7s %7s  %s\n", "dataset", "truth", "found", "GA", "LODO", "LODO-3",
+		"constants chosen on the other sets")
+	sum, lodoSum, lodo3Sum := 0.0, 0.0, 0.0
+	for d, ds := range sets {
+		ga, found := datasetGA(t, ds, defaultMatchParams)
+		sum += ga
+		best := lodoChoice(d, all)
+		lodo, lodo3 := scores[best][d], scores[lodoChoice(d, threeOnly)][d]
 		lodoSum += lodo
-		fmt.Fprintf(&b, "%-10s %6d %6d %7.4f   %7.4f  %v\n", ds.name, countDistinct(ds.eventIDs), found, ga, lodo, grid[best])
+		lodo3Sum += lodo3
+		fmt.Fprintf(&b, "%-10s %6d %6d %7.4f   %7.4f %7.4f  %v\n", ds.name, countDistinct(ds.eventIDs), found, ga, lodo, lodo3,
+			grid[best])
 		assert.GreaterOrEqual(t, ga, minDatasetGA, "grouping accuracy on %s", ds.name)
 	}
 	avg := sum / float64(len(sets))
 	lodoAvg := lodoSum / float64(len(sets))
-	fmt.Fprintf(&b, "%-10s %6s %6s %7.4f   %7.4f  (shipped: %v)\n", "average", "", "", avg, lodoAvg, defaultMatchParams)
+	fmt.Fprintf(&b, "%-10s %6s %6s %7.4f   %7.4f %7.4f  (shipped: %v)\n", "average", "", "", avg, lodoAvg,
+		lodo3Sum/float64(len(sets)), defaultMatchParams)
+	fmt.Fprintf(&b, "LODO: all five constants re-chosen; LODO-3: only minSimilarity, fixedPrefix, maxDifferences\n")
 	// The average with one constant varied at a time shows whether the
 	// shipped values sit on a knife's edge.
 	fmt.Fprintf(&b, "\naverage GA with one constant varied:\n")
 	for g, p := range grid {
-		varied := 0
-		if p.minSimilarity != defaultMatchParams.minSimilarity {
-			varied++
-		}
-		if p.fixedPrefix != defaultMatchParams.fixedPrefix {
-			varied++
-		}
-		if p.maxDifferences != defaultMatchParams.maxDifferences {
-			varied++
-		}
-		if varied > 1 {
+		if p.variedFromDefault() > 1 {
 			continue
 		}
 		gs := 0.0

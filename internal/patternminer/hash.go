@@ -15,10 +15,15 @@ import (
 // Version 2: values in the first token, values glued to delimiters and one
 // value token more or less join a pattern; the template at creation is
 // canonical (newCluster).
-const AlgorithmVersion = 2
+//
+// Version 3: the hash follows the cluster's current template (a plain word
+// that turns out to vary no longer stays in the hash), clusters whose
+// templates become equal merge, and words that take several values among
+// otherwise equal messages become a variable (siblings.go).
+const AlgorithmVersion = 3
 
-// hashTemplate derives a pattern hash from the canonical template a
-// cluster had when it was created (see newCluster): FNV-1a 64 of
+// hashTemplate derives a pattern hash from a cluster's canonical template
+// (see newCluster and Miner.settle): FNV-1a 64 of
 // "patternminer/v<AlgorithmVersion>\x00" and the template text, as 16
 // lowercase hex digits.
 func hashTemplate(tmpl string) string {

@@ -126,10 +126,10 @@ func isPureValue(t *token) bool {
 
 // absorb generalises the template to hold the message, with the tokens
 // aligned as score aligned them: a position whose word differs becomes a
-// wildcard, unless it is the same structure around another value. The hash
-// stays what it was at creation.
+// wildcard, unless it is the same structure around another value. A
+// template that changed is marked dirty: Miner.settle gives it the hash of
+// its new form.
 func (c *cluster) absorb(toks []token, a alignment) {
-	changed := false
 	off := 0
 	for i := range c.tokens {
 		if i == a.skip {
@@ -144,11 +144,26 @@ func (c *cluster) absorb(toks []token, a alignment) {
 		default:
 			ct.wild = true
 			ct.text = ""
-			changed = true
+			c.dirty = true
 		}
 	}
-	if changed {
-		c.pattern.Template = c.template()
+}
+
+// absorbCluster generalises c to hold every message of o, a cluster of the
+// same length: a position where the two templates differ becomes a
+// wildcard, as absorb does for a message.
+func (c *cluster) absorbCluster(o *cluster) {
+	for i := range c.tokens {
+		ct, ot := &c.tokens[i], &o.tokens[i]
+		switch {
+		case ct.wild:
+		case ot.wild:
+			ct.wild, ct.text, c.dirty = true, "", true
+		case ct.hash == ot.hash:
+		case ct.structured && ot.structured && ct.skeleton == ot.skeleton:
+		default:
+			ct.wild, ct.text, c.dirty = true, "", true
+		}
 	}
 }
 

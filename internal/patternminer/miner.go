@@ -15,11 +15,20 @@ type Miner struct {
 	// bySignature remembers which cluster a masked message shape went to,
 	// so a repeated shape skips the similarity search.
 	bySignature map[uint64]*cluster
-	live        int
-	head, tail  *cluster // LRU list, head is the most recently used
-	scratch     []token  // reused by matchWithExtraValue
-	params      matchParams
-	stats       Stats
+	// byHash holds the live cluster of each hash: two clusters whose
+	// templates become equal are merged (settle), so a hash always names
+	// one cluster and a Rename never moves another pattern's counts.
+	byHash map[string]*cluster
+	// siblings indexes the clusters by their creation message with one
+	// plain word left out (siblings.go).
+	siblings   map[uint64]*siblingGroup
+	renames    []Rename // hash changes not yet taken by Renames
+	nextID     uint64
+	live       int
+	head, tail *cluster // LRU list, head is the most recently used
+	scratch    []token  // reused by matchWithExtraValue
+	params     matchParams
+	stats      Stats
 }
 
 // New returns a miner bounded by cfg, or the error of cfg.Validate.
@@ -38,6 +47,8 @@ func newWithParams(cfg Config, p matchParams) (*Miner, error) {
 		tok:         tokenizer{maxTokens: cfg.MaxTokens},
 		buckets:     make(map[bucketKey][]*cluster),
 		bySignature: make(map[uint64]*cluster),
+		byHash:      make(map[string]*cluster),
+		siblings:    make(map[uint64]*siblingGroup),
 		params:      p,
 	}, nil
 }
@@ -67,24 +78,98 @@ func (m *Miner) Add(msg string) Pattern {
 	}
 	toks := m.tok.tokens
 	sig := signature(toks)
-	if c, ok := m.bySignature[sig]; ok && c.alive {
-		m.touch(c)
-		return c.pattern
+	if c, ok := m.bySignature[sig]; ok {
+		if c = resolve(c); c.alive {
+			m.touch(c)
+			return c.pattern
+		}
 	}
-	key := newBucketKey(toks)
-	c := m.bestMatch(key, toks)
-	if c != nil {
-		c.absorb(toks, sameLength)
-		m.touch(c)
-	} else if c = m.matchWithExtraValue(toks); c != nil {
-		m.touch(c)
-	} else if c = m.matchWithMissingValue(toks); c != nil {
-		m.touch(c)
-	} else {
-		c = m.create(key)
+	c := m.place(toks)
+	if c.dirty {
+		c = m.settle(c)
 	}
+	m.touch(c)
 	m.remember(sig, c)
 	return c.pattern
+}
+
+// place finds or makes the cluster of a message whose shape is not cached.
+func (m *Miner) place(toks []token) *cluster {
+	key := newBucketKey(toks)
+	if c := m.bestMatch(key, toks); c != nil {
+		return m.joinOrDefer(c, toks)
+	}
+	if c := m.matchWithExtraValue(toks); c != nil {
+		return c
+	}
+	if c := m.matchWithMissingValue(toks); c != nil {
+		return c
+	}
+	if c := m.joinSiblings(toks); c != nil {
+		return c
+	}
+	return m.create(key)
+}
+
+// Renames returns the hash changes since the last call, oldest first, and
+// forgets them. Call it after Add (it is cheap when nothing changed) and
+// move what was counted under each From to its To, in order.
+func (m *Miner) Renames() []Rename {
+	r := m.renames
+	m.renames = nil
+	return r
+}
+
+// maxPendingRenames bounds the renames kept for a caller that never takes
+// them (a few tens of bytes each): beyond it they are counted in
+// Stats.RenamesDropped.
+func (m *Miner) maxPendingRenames() int { return m.cfg.MaxPatterns }
+
+func (m *Miner) rename(from, to string) {
+	if from == to {
+		return
+	}
+	if len(m.renames) >= m.maxPendingRenames() {
+		m.stats.RenamesDropped++
+		return
+	}
+	m.renames = append(m.renames, Rename{From: from, To: to})
+	m.stats.Renamed++
+}
+
+// settle gives c, whose template generalised, the hash of its new
+// template. When another live cluster already has that template, the two
+// are one pattern: c is merged into it, and the other cluster is returned.
+func (m *Miner) settle(c *cluster) *cluster {
+	c.dirty = false
+	tmpl := c.template()
+	h := hashTemplate(tmpl)
+	old := c.pattern.Hash
+	c.pattern.Template = tmpl
+	if h == old {
+		return c
+	}
+	if m.byHash[old] == c {
+		delete(m.byHash, old)
+	}
+	if other := m.byHash[h]; other != nil && other != c {
+		m.mergeInto(c, other)
+		m.rename(old, h)
+		return other
+	}
+	m.byHash[h] = c
+	c.pattern.Hash = h
+	m.rename(old, h)
+	return c
+}
+
+// mergeInto removes c, whose messages now belong to into. The caller
+// reports the rename of c's hash.
+func (m *Miner) mergeInto(c, into *cluster) {
+	m.remove(c)
+	c.mergedInto = into
+	c.tokens = nil
+	m.stats.Merged++
 }
 
 func signature(toks []token) uint64 {
@@ -177,15 +262,25 @@ func (m *Miner) matchWithMissingValue(toks []token) *cluster {
 	return best
 }
 
+// create makes a cluster of the message in m.tok, unless a live cluster
+// already has its canonical template (a pattern whose bucket the message
+// does not reach, such as one generalised in its first word): the message
+// then joins that one.
 func (m *Miner) create(key bucketKey) *cluster {
+	c := newCluster(&m.tok, key, m.nextID+1)
+	if other := m.byHash[c.pattern.Hash]; other != nil {
+		return other
+	}
 	if m.live >= m.cfg.MaxPatterns {
 		m.evict(m.tail)
 	}
-	c := newCluster(&m.tok, key)
+	m.nextID++
 	m.buckets[key] = append(m.buckets[key], c)
+	m.byHash[c.pattern.Hash] = c
 	m.live++
 	m.stats.Created++
 	m.pushFront(c)
+	m.registerSiblings(c, m.tok.tokens)
 	return c
 }
 
@@ -200,8 +295,22 @@ func (m *Miner) remember(sig uint64, c *cluster) {
 }
 
 func (m *Miner) evict(c *cluster) {
+	m.remove(c)
+	// Stale entries of the shape cache may still point at c until the cache
+	// is reset: drop what is big so only the small struct stays behind.
+	c.tokens = nil
+	c.pattern = Pattern{}
+	m.stats.Evicted++
+}
+
+// remove takes c out of every index of live clusters.
+func (m *Miner) remove(c *cluster) {
 	m.unlink(c)
 	c.alive = false
+	if m.byHash[c.pattern.Hash] == c {
+		delete(m.byHash, c.pattern.Hash)
+	}
+	m.leaveSiblings(c)
 	list := m.buckets[c.key]
 	for i, other := range list {
 		if other == c {
@@ -216,12 +325,7 @@ func (m *Miner) evict(c *cluster) {
 	} else {
 		m.buckets[c.key] = list
 	}
-	// Stale entries of the shape cache may still point at c until the cache
-	// is reset: drop what is big so only the small struct stays behind.
-	c.tokens = nil
-	c.pattern = Pattern{}
 	m.live--
-	m.stats.Evicted++
 }
 
 func (m *Miner) touch(c *cluster) {

@@ -25,6 +25,17 @@ type matchParams struct {
 	// one message ("data read" vs "index written") are more often another
 	// event, and a share alone lets them through in long messages.
 	maxDifferences int
+	// siblingValues is how many different plain words must have been seen
+	// in one position among messages equal everywhere else before the
+	// position becomes a variable, for messages that fit no cluster (the
+	// word is a leading one, or the message is short); 0 turns it off.
+	// See siblings.go.
+	siblingValues int
+	// deferValues is the same count for a message that differs from its
+	// best candidate in one plain word only. 2 joins at once (the second
+	// word makes the position a variable); more keeps events named by one
+	// of a few words apart ("stored as bytes" / "stored as values").
+	deferValues int
 }
 
 // defaultMatchParams are the values every miner uses. The
@@ -33,6 +44,8 @@ type matchParams struct {
 // table; some neighbours tie with them).
 var defaultMatchParams = matchParams{
 	minSimilarity:  0.75,
-	fixedPrefix:    2,
+	fixedPrefix:    1,
 	maxDifferences: 1,
+	siblingValues:  3,
+	deferValues:    3,
 }
