@@ -16,7 +16,7 @@ const (
 	DefaultMaxEntries        = 16384
 	DefaultPodLogsDir        = "/var/log/pods"
 	DefaultContainerLogsDir  = "/var/log/containers"
-	DefaultMinRescanInterval = time.Second
+	DefaultMinRescanInterval = 100 * time.Millisecond
 	DefaultRemovedRetention  = time.Minute
 	DefaultDockerTimeout     = 2 * time.Second
 	DefaultDockerNegativeTTL = 30 * time.Second

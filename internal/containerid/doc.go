@@ -14,7 +14,7 @@
 //     /sys/fs/cgroup/memory), where runtimes populate the v1 controllers;
 //   - V2 on unified hosts (or hybrid hosts without a v1 memory mount).
 //
-// Config.Hierarchy (the receivers' cgroup_hierarchy key) chooses: "auto", the
+// Config.Hierarchy (the container_identity extension's cgroup_hierarchy key) chooses: "auto", the
 // default, detects as above (DetectHierarchy); "v1" and "v2" insist on that
 // hierarchy, and SelectHierarchy fails with ErrNoHierarchy rather than fall
 // back to the other one, whose ids the BPF side would not be reporting.
@@ -22,7 +22,8 @@
 // then classified (Classify) into an Identity: container id and runtime for
 // Docker, containerd, CRI-O and podman, with either cgroup driver; the pod uid
 // for Kubernetes pods; the unit for systemd services. Names come from what the
-// node offers, all optional: the Docker Engine API (DockerClient), and the
+// node offers, all optional: the Docker Engine API (DockerNames, which lists
+// the engine's containers and follows its event stream), and the
 // kubelet's CRI log directories, whose listings name pods by uid
 // (/var/log/pods/<ns>_<pod>_<uid>, ParsePodLogPath) and containers by id
 // (/var/log/containers/<pod>_<ns>_<container>-<id>.log, ParseContainerLogName).
@@ -33,12 +34,24 @@
 // resource_attributes switches apply; Identity.CopyToResource writes the
 // attributes directly and ignores them.
 //
+// One Resolver serves the whole collector: the container_identity extension
+// owns it and receivers take it with Acquire (a receiver without the
+// extension gets a private one). Hot paths never wait: ring-buffer readers
+// call Observe, which queues a cgroup id for a background worker (pin it from
+// /proc/<pid>/cgroup, else a rate-limited rescan), and receivers attach
+// identities when they emit, with Current, Refresh or ByContainerID. That is
+// the one rule for names that arrive late: each emission carries what the
+// resolver knows now merged with what the series was last emitted with, so a
+// name shows in every family from the next emission after it is known and is
+// never lost. A pod the kubelet's directories did not name yet makes the
+// worker list them again (at most once a second), without a cgroupfs walk.
+//
 // Everything is bounded and counted: the cgroup cache holds at most
 // Config.MaxEntries cgroups, rescans on a miss are rate limited, removed cgroups
 // are kept for a while (RemovedRetention) so late events still resolve, and the
-// Docker answers live in a bounded LRU with a negative TTL. Resolver.Stats
-// returns the counters for self-metrics. Resolver and DockerClient are safe for
-// concurrent use.
+// Docker names stay within MaxEntries. Resolver.Stats returns the counters,
+// which the extension exports as its telemetry. Resolver and DockerNames are
+// safe for concurrent use.
 //
 // Known limits: /proc/<pid>/cgroup paths (ByPID) are relative to the reader's
 // cgroup namespace. Read from a private one (the default for a pod on a cgroup
@@ -60,7 +73,7 @@
 // ErrProcessNotFound, ErrNoCgroupLine, ErrNoHierarchy, Resolver.CgroupID,
 // Resolver.Stats with Stats, the Config fields
 // after MaxEntries, Config.Validate, the Attribute* and Runtime* constants,
-// DockerClient (NewDockerClient, Lookup, Stats, Close) with DockerInfo,
+// DockerNames (NewDockerNames, Run, Cached, Request, Stats) with DockerInfo,
 // DockerStats, ErrDockerUnavailable and ErrContainerNotFound, ParsePodLogPath
 // (namespace, pod, uid, container, err) and ParseContainerLogName, the
 // Default* constants, and RuntimePodman ("podman", libpod-<id>.scope).

@@ -10,19 +10,17 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
-
-	"go.uber.org/zap"
 )
 
 const (
 	// maxInspectBody bounds what one inspect answer may make us read; real
 	// answers are a few KiB.
 	maxInspectBody = 4 << 20
+	// maxListBody bounds a container listing: about 1 KiB per container, so
+	// far more than MaxEntries containers fit.
+	maxListBody = 64 << 20
 	// dockerHost is a placeholder: the transport dials the unix socket whatever
 	// the URL says.
 	dockerHost = "docker"
@@ -30,7 +28,7 @@ const (
 
 var (
 	// ErrDockerUnavailable means the Docker Engine API socket is absent or
-	// refuses connections; the client stays quiet and retries after NegativeTTL.
+	// refuses connections; DockerNames stays quiet and reconnects with backoff.
 	ErrDockerUnavailable = errors.New("docker engine API unavailable")
 	// ErrContainerNotFound means the engine does not know the container id.
 	ErrContainerNotFound = errors.New("container not known to the docker engine")
@@ -42,7 +40,7 @@ type DockerInfo struct {
 	ImageName string // Config.Image without tag or digest (container.image.name)
 }
 
-// DockerClientConfig configures a DockerClient; zero values take the Default* constants.
+// DockerClientConfig configures DockerNames; zero values take the Default* constants.
 type DockerClientConfig struct {
 	Socket      string
 	MaxEntries  int
@@ -51,141 +49,48 @@ type DockerClientConfig struct {
 	PositiveTTL time.Duration
 }
 
-// DockerStats are the Docker client's counters.
+// DockerStats are the counters of DockerNames.
 type DockerStats struct {
-	Requests    uint64 // HTTP requests sent to the engine
-	CacheHits   uint64 // lookups answered from the cache (found or negative)
-	NotFound    uint64 // requests answered 404
-	Errors      uint64 // requests that failed otherwise (bad status, bad JSON, timeout)
-	Unavailable uint64 // lookups refused because the socket is absent or refusing
-	Evictions   uint64 // cache entries dropped to stay within MaxEntries
+	Requests    uint64 // HTTP requests sent to the engine: inspects, listings and event subscriptions
+	CacheHits   uint64 // Cached calls that found names
+	CacheMisses uint64 // Cached calls that found no names
+	NotFound    uint64 // inspects answered 404
+	Errors      uint64 // engine API failures other than an absent engine: bad status, bad JSON, timeout, broken event stream
+	Unavailable uint64 // attempts that found no engine
+	Evictions   uint64 // cache entries dropped to stay within MaxEntries (unknown ids, then destroyed containers, before their time)
+
+	Entries         int    // live containers, retained destroyed ones and unknown ids cached now
+	DroppedAtCap    uint64 // live containers not cached, or not requested, because MaxEntries live containers are cached
+	RequestsQueued  uint64 // ids Request queued for a background inspect
+	RequestsDropped uint64 // Request calls refused because the inspect queue was full
+	Events          uint64 // container events received from the engine
+	Reconnects      uint64 // connection attempts after the first (after a failure or the end of the event stream)
+	Lists           uint64 // full container listings applied (one per successful connection)
 }
 
-// DockerClient looks up container names with `GET /containers/<id>/json` on the
-// Docker Engine API unix socket, using plain net/http. Answers, including
-// "unknown" and failures, are cached in a bounded LRU cache. It is safe for
-// concurrent use.
-type DockerClient struct {
-	cfg    DockerClientConfig
-	logger *zap.Logger
-	http   *http.Client
-	now    func() time.Time
-
-	mu               sync.Mutex
-	cache            *lruCache[string, dockerAnswer]
-	unavailableUntil time.Time
-	unavailable      bool // last attempt found no engine; used to log transitions once
-
-	requests, cacheHits, notFound, errs, refused, evictions atomic.Uint64
-}
-
-// dockerAnswer is one cached lookup result.
-type dockerAnswer struct {
-	info    DockerInfo
-	err     error
-	expires time.Time
-}
-
-// NewDockerClient prepares a client for the socket. It does not connect; an
-// absent socket is noted with one Debug line and no error, because Docker is
-// optional on a node.
-func NewDockerClient(cfg DockerClientConfig, logger *zap.Logger) *DockerClient {
-	if logger == nil {
-		logger = zap.NewNop()
-	}
+// withDefaults returns cfg with zero fields replaced by the Default* constants.
+func (cfg DockerClientConfig) withDefaults() DockerClientConfig {
 	setDefault(&cfg.Socket, DefaultDockerSocket)
 	setDefault(&cfg.MaxEntries, DefaultMaxEntries)
 	setDefault(&cfg.Timeout, DefaultDockerTimeout)
 	setDefault(&cfg.NegativeTTL, DefaultDockerNegativeTTL)
 	setDefault(&cfg.PositiveTTL, DefaultDockerPositiveTTL)
-	socket := cfg.Socket
+	return cfg
+}
+
+// newEngineTransport returns a transport whose every connection dials the
+// engine's unix socket, whatever host the request URL names. The header
+// timeout also bounds the event stream's start, which has no overall timeout.
+func newEngineTransport(socket string, timeout time.Duration) *http.Transport {
 	dialer := &net.Dialer{}
-	c := &DockerClient{
-		cfg:    cfg,
-		logger: logger,
-		http: &http.Client{
-			Timeout: cfg.Timeout,
-			Transport: &http.Transport{
-				DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-					return dialer.DialContext(ctx, "unix", socket)
-				},
-				MaxIdleConns:    2,
-				IdleConnTimeout: 30 * time.Second,
-			},
+	return &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return dialer.DialContext(ctx, "unix", socket)
 		},
-		now:   time.Now,
-		cache: newLRUCache[string, dockerAnswer](cfg.MaxEntries),
+		MaxIdleConns:          2,
+		IdleConnTimeout:       30 * time.Second,
+		ResponseHeaderTimeout: timeout,
 	}
-	if _, err := os.Stat(socket); err != nil {
-		c.unavailable = true
-		c.unavailableUntil = c.now().Add(cfg.NegativeTTL)
-		logger.Debug("Docker Engine API socket not found; container names from Docker are off until it appears",
-			zap.String("docker.socket", socket), zap.Error(err))
-	}
-	return c
-}
-
-// Lookup returns the name and image of a container by its 64-hex id.
-func (c *DockerClient) Lookup(ctx context.Context, containerID string) (DockerInfo, error) {
-	if !isContainerID(containerID) {
-		return DockerInfo{}, fmt.Errorf("looking up container %q: not a 64-hex container id", containerID)
-	}
-	now := c.now()
-	c.mu.Lock()
-	if a, ok := c.cache.get(containerID); ok && now.Before(a.expires) {
-		c.mu.Unlock()
-		c.cacheHits.Add(1)
-		return a.info, a.err
-	}
-	if now.Before(c.unavailableUntil) {
-		c.mu.Unlock()
-		c.refused.Add(1)
-		return DockerInfo{}, ErrDockerUnavailable
-	}
-	c.mu.Unlock()
-
-	info, err := c.inspect(ctx, containerID)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if errors.Is(err, ErrDockerUnavailable) {
-		c.refused.Add(1)
-		c.unavailableUntil = c.now().Add(c.cfg.NegativeTTL)
-		if !c.unavailable {
-			c.unavailable = true
-			c.logger.Debug("Docker Engine API unavailable; container names from Docker are off for a while",
-				zap.String("docker.socket", c.cfg.Socket), zap.Error(err))
-		}
-		return DockerInfo{}, err
-	}
-	if c.unavailable {
-		c.unavailable = false
-		c.logger.Debug("Docker Engine API available", zap.String("docker.socket", c.cfg.Socket))
-	}
-	ttl := c.cfg.PositiveTTL
-	if err != nil {
-		ttl = c.cfg.NegativeTTL
-	}
-	if c.cache.put(containerID, dockerAnswer{info: info, err: err, expires: c.now().Add(ttl)}) {
-		c.evictions.Add(1)
-	}
-	return info, err
-}
-
-// Stats returns a snapshot of the counters.
-func (c *DockerClient) Stats() DockerStats {
-	return DockerStats{
-		Requests:    c.requests.Load(),
-		CacheHits:   c.cacheHits.Load(),
-		NotFound:    c.notFound.Load(),
-		Errors:      c.errs.Load(),
-		Unavailable: c.refused.Load(),
-		Evictions:   c.evictions.Load(),
-	}
-}
-
-// Close drops idle connections to the engine.
-func (c *DockerClient) Close() {
-	c.http.CloseIdleConnections()
 }
 
 // inspectResponse is the part of the engine's ContainerJSON we read.
@@ -196,37 +101,17 @@ type inspectResponse struct {
 	} `json:"Config"`
 }
 
-func (c *DockerClient) inspect(ctx context.Context, containerID string) (DockerInfo, error) {
-	c.requests.Add(1)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+dockerHost+"/containers/"+containerID+"/json", http.NoBody)
+// inspectContainer asks the engine for one container. Its errors wrap
+// ErrDockerUnavailable when no engine answers the socket and
+// ErrContainerNotFound when the engine does not know the id.
+func inspectContainer(ctx context.Context, client *http.Client, containerID string) (DockerInfo, error) {
+	body, err := engineGet(ctx, client, "/containers/"+containerID+"/json")
 	if err != nil {
-		c.errs.Add(1)
 		return DockerInfo{}, fmt.Errorf("inspecting container %s: %w", containerID, err)
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		var opErr *net.OpError
-		if errors.As(err, &opErr) && opErr.Op == "dial" {
-			return DockerInfo{}, fmt.Errorf("%w: %w", ErrDockerUnavailable, err)
-		}
-		c.errs.Add(1)
-		return DockerInfo{}, fmt.Errorf("inspecting container %s: %w", containerID, err)
-	}
-	defer resp.Body.Close()
-	body := io.LimitReader(resp.Body, maxInspectBody)
-	switch {
-	case resp.StatusCode == http.StatusNotFound:
-		c.notFound.Add(1)
-		_, _ = io.Copy(io.Discard, body) // let the connection be reused
-		return DockerInfo{}, fmt.Errorf("inspecting container %s: %w", containerID, ErrContainerNotFound)
-	case resp.StatusCode != http.StatusOK:
-		c.errs.Add(1)
-		_, _ = io.Copy(io.Discard, body)
-		return DockerInfo{}, fmt.Errorf("inspecting container %s: unexpected HTTP status %s", containerID, resp.Status)
-	}
+	defer body.Close()
 	var ir inspectResponse
-	if err := json.NewDecoder(body).Decode(&ir); err != nil {
-		c.errs.Add(1)
+	if err := json.NewDecoder(io.LimitReader(body, maxInspectBody)).Decode(&ir); err != nil {
 		return DockerInfo{}, fmt.Errorf("decoding inspect answer for container %s: %w", containerID, err)
 	}
 	info := DockerInfo{Name: strings.TrimPrefix(ir.Name, "/")}
@@ -234,6 +119,86 @@ func (c *DockerClient) inspect(ctx context.Context, containerID string) (DockerI
 		info.ImageName = imageNameFromRef(ir.Config.Image)
 	}
 	return info, nil
+}
+
+// listedContainer is the part of one entry of `GET /containers/json` we read.
+type listedContainer struct {
+	ID    string   `json:"Id"`
+	Names []string `json:"Names"`
+	Image string   `json:"Image"`
+}
+
+// info returns the container's name and image. A container reached through
+// legacy links has extra names like "/web/db"; its own name has no inner "/".
+func (lc listedContainer) info() DockerInfo {
+	info := DockerInfo{ImageName: imageNameFromRef(lc.Image)}
+	for _, n := range lc.Names {
+		n = strings.TrimPrefix(n, "/")
+		if !strings.Contains(n, "/") {
+			info.Name = n
+			return info
+		}
+	}
+	if len(lc.Names) > 0 {
+		info.Name = strings.TrimPrefix(lc.Names[0], "/")
+	}
+	return info
+}
+
+// listContainers returns every container the engine has, stopped ones too.
+func listContainers(ctx context.Context, client *http.Client) ([]listedContainer, error) {
+	body, err := engineGet(ctx, client, "/containers/json?all=1")
+	if err != nil {
+		return nil, fmt.Errorf("listing containers: %w", err)
+	}
+	defer body.Close()
+	var list []listedContainer
+	if err := json.NewDecoder(io.LimitReader(body, maxListBody)).Decode(&list); err != nil {
+		return nil, fmt.Errorf("decoding container list: %w", err)
+	}
+	return list, nil
+}
+
+// containerEventsPath subscribes to container events only; the filter is the
+// URL-encoded JSON {"type":["container"]}.
+const containerEventsPath = "/events?filters=%7B%22type%22%3A%5B%22container%22%5D%7D"
+
+// openContainerEvents starts the engine's stream of container events, one JSON
+// object per event, until ctx ends or the engine closes it. client must have
+// no overall timeout.
+func openContainerEvents(ctx context.Context, client *http.Client) (io.ReadCloser, error) {
+	body, err := engineGet(ctx, client, containerEventsPath)
+	if err != nil {
+		return nil, fmt.Errorf("subscribing to container events: %w", err)
+	}
+	return body, nil
+}
+
+// engineGet sends one GET to the engine and returns the body of a 200 answer.
+// Other answers are drained (so the connection is reused) and turned into
+// errors; a 404 wraps ErrContainerNotFound, a failed dial ErrDockerUnavailable.
+func engineGet(ctx context.Context, client *http.Client, pathAndQuery string) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+dockerHost+pathAndQuery, http.NoBody)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		var opErr *net.OpError
+		if errors.As(err, &opErr) && opErr.Op == "dial" {
+			return nil, fmt.Errorf("%w: %w", ErrDockerUnavailable, err)
+		}
+		return nil, err
+	}
+	if resp.StatusCode == http.StatusOK {
+		return resp.Body, nil
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxInspectBody))
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return nil, ErrContainerNotFound
+	}
+	return nil, fmt.Errorf("unexpected HTTP status %s", resp.Status)
 }
 
 // imageNameFromRef drops the tag and digest of an image reference, as

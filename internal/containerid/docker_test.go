@@ -3,7 +3,6 @@
 package containerid
 
 import (
-	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -16,8 +15,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest/observer"
 )
 
 // fakeEngine is an httptest server speaking the inspect endpoint of the Docker
@@ -71,108 +68,6 @@ func inspectBody(id, name, image string) string {
 		`"NetworkSettings":{"Networks":{"none":{}}}}`
 }
 
-func newTestDockerClient(t *testing.T, socket string, cfg DockerClientConfig, logger *zap.Logger) (*DockerClient, *fakeClock) {
-	cfg.Socket = socket
-	c := NewDockerClient(cfg, logger)
-	t.Cleanup(c.Close)
-	clock := &fakeClock{now: time.Now()}
-	c.now = clock.Now
-	return c, clock
-}
-
-func TestDockerClientLookup(t *testing.T) {
-	socket := filepath.Join(t.TempDir(), "docker.sock")
-	engine := newFakeEngine(t, socket, map[string]fakeAnswer{
-		fixtureID:      {http.StatusOK, inspectBody(fixtureID, "web", "registry.local:5000/shop/web:1.4@sha256:3f57d9401f8d42f986df300f0c69192fc41da28ccc8d797829467780db3dd741")},
-		fixtureInnerID: {http.StatusInternalServerError, `{"message":"boom"}`},
-	})
-	c, clock := newTestDockerClient(t, socket, DockerClientConfig{NegativeTTL: 30 * time.Second}, zap.NewNop())
-	ctx := context.Background()
-
-	info, err := c.Lookup(ctx, fixtureID)
-	require.NoError(t, err)
-	assert.Equal(t, DockerInfo{Name: "web", ImageName: "registry.local:5000/shop/web"}, info)
-	info, err = c.Lookup(ctx, fixtureID)
-	require.NoError(t, err)
-	assert.Equal(t, "web", info.Name)
-	assert.Equal(t, int64(1), engine.requests.Load(), "second lookup must come from the cache")
-
-	unknown := strings.Repeat("ab", 32)
-	_, err = c.Lookup(ctx, unknown)
-	require.ErrorIs(t, err, ErrContainerNotFound)
-	_, err = c.Lookup(ctx, unknown)
-	require.ErrorIs(t, err, ErrContainerNotFound)
-	assert.Equal(t, int64(2), engine.requests.Load(), "unknown ids are cached negatively")
-	clock.Advance(31 * time.Second)
-	_, err = c.Lookup(ctx, unknown)
-	require.ErrorIs(t, err, ErrContainerNotFound)
-	assert.Equal(t, int64(3), engine.requests.Load(), "negative answers expire after NegativeTTL")
-
-	_, err = c.Lookup(ctx, fixtureInnerID)
-	assert.EqualError(t, err, "inspecting container "+fixtureInnerID+": unexpected HTTP status 500 Internal Server Error")
-
-	_, err = c.Lookup(ctx, "not-an-id")
-	assert.EqualError(t, err, `looking up container "not-an-id": not a 64-hex container id`)
-	assert.Equal(t, int64(4), engine.requests.Load(), "a malformed id is never sent")
-
-	assert.Equal(t, DockerStats{Requests: 4, CacheHits: 2, NotFound: 2, Errors: 1}, c.Stats())
-}
-
-func TestDockerClientMalformedAnswer(t *testing.T) {
-	socket := filepath.Join(t.TempDir(), "docker.sock")
-	newFakeEngine(t, socket, map[string]fakeAnswer{
-		fixtureID: {http.StatusOK, `{"Name": "/web", "Config": `},
-	})
-	c, _ := newTestDockerClient(t, socket, DockerClientConfig{}, zap.NewNop())
-	_, err := c.Lookup(context.Background(), fixtureID)
-	assert.ErrorContains(t, err, "decoding inspect answer for container "+fixtureID+": unexpected EOF")
-	assert.Equal(t, uint64(1), c.Stats().Errors)
-}
-
-// TestDockerClientNoEngine: Docker is optional. Without a socket the client
-// logs one Debug line, does not dial again before NegativeTTL, and starts
-// answering once an engine appears.
-func TestDockerClientNoEngine(t *testing.T) {
-	socket := filepath.Join(t.TempDir(), "docker.sock")
-	core, logs := observer.New(zapcore.DebugLevel)
-	c, clock := newTestDockerClient(t, socket, DockerClientConfig{NegativeTTL: 30 * time.Second}, zap.New(core))
-	ctx := context.Background()
-
-	for range 100 {
-		_, err := c.Lookup(ctx, fixtureID)
-		require.ErrorIs(t, err, ErrDockerUnavailable)
-	}
-	assert.Equal(t, 1, logs.Len())
-	assert.Equal(t, zapcore.DebugLevel, logs.All()[0].Level)
-	assert.Equal(t, DockerStats{Unavailable: 100}, c.Stats())
-
-	// Still no engine after the TTL: one dial, refused, no new log line.
-	clock.Advance(31 * time.Second)
-	_, err := c.Lookup(ctx, fixtureID)
-	require.ErrorIs(t, err, ErrDockerUnavailable)
-	assert.Equal(t, 1, logs.Len())
-	assert.Equal(t, uint64(1), c.Stats().Requests)
-
-	newFakeEngine(t, socket, map[string]fakeAnswer{fixtureID: {http.StatusOK, inspectBody(fixtureID, "db", "postgres:17")}})
-	clock.Advance(31 * time.Second)
-	info, err := c.Lookup(ctx, fixtureID)
-	require.NoError(t, err)
-	assert.Equal(t, DockerInfo{Name: "db", ImageName: "postgres"}, info)
-	assert.Equal(t, 2, logs.Len(), "one Debug line when the engine becomes available")
-}
-
-func TestDockerClientCacheBounded(t *testing.T) {
-	socket := filepath.Join(t.TempDir(), "docker.sock")
-	newFakeEngine(t, socket, map[string]fakeAnswer{})
-	c, _ := newTestDockerClient(t, socket, DockerClientConfig{MaxEntries: 2}, zap.NewNop())
-	for i := range 5 {
-		_, err := c.Lookup(context.Background(), strings.Repeat(string(rune('a'+i)), 64))
-		require.ErrorIs(t, err, ErrContainerNotFound)
-	}
-	assert.Equal(t, uint64(3), c.Stats().Evictions)
-	assert.Equal(t, 2, c.cache.len())
-}
-
 func TestImageNameFromRef(t *testing.T) {
 	for ref, want := range map[string]string{
 		"busybox":                        "busybox",
@@ -189,31 +84,38 @@ func TestImageNameFromRef(t *testing.T) {
 }
 
 // TestResolverDockerNames: a bare 64-hex cgroup under kubepods does not say its
-// runtime; when the Docker Engine knows the id, it is Docker's, with names.
+// runtime; when the Docker Engine lists the id, it is Docker's, with names.
+// Names come from the background listing, so lookups never wait for them.
 func TestResolverDockerNames(t *testing.T) {
 	h := newFakeV1Host(t)
 	podPath := "/kubepods/besteffort/pod" + fixturePodUID + "/" + fixtureID
 	id := h.mkcgroup(podPath)
 	crioID := h.mkcgroup("/kubepods/besteffort/pod" + fixturePodUID + "/crio-" + fixtureInnerID)
 	socket := filepath.Join(t.TempDir(), "docker.sock")
-	engine := newFakeEngine(t, socket, map[string]fakeAnswer{fixtureID: {http.StatusOK, inspectBody(fixtureID, "k8s_web_web-0_shop", "nginx:1.27")}})
+	engine := newFakeDockerd(t, socket, map[string]fakeContainer{fixtureID: {[]string{"/k8s_web_web-0_shop"}, "nginx:1.27"}})
 	r, err := NewResolver(Config{CgroupRoot: h.cgroupRoot, ProcRoot: h.procRoot, DockerSocket: socket}, zap.NewNop())
 	require.NoError(t, err)
+	r.Start()
 	defer r.Close()
 
-	got, ok := r.ByCgroupID(id)
-	require.True(t, ok)
-	assert.Equal(t, Identity{CgroupPath: podPath, ContainerID: fixtureID, Runtime: RuntimeDocker, PodUID: fixturePodUID, Name: "k8s_web_web-0_shop", ImageName: "nginx"}, got)
+	want := Identity{CgroupPath: podPath, ContainerID: fixtureID, Runtime: RuntimeDocker, PodUID: fixturePodUID, Name: "k8s_web_web-0_shop", ImageName: "nginx"}
+	require.Eventually(t, func() bool {
+		got, ok := r.ByCgroupID(id)
+		return ok && got == want
+	}, waitTimeout, time.Millisecond)
 
-	got, ok = r.ByCgroupID(crioID)
+	// A lookup made before the listing was applied may have requested the id;
+	// a CRI-O container never is.
+	queued := r.Stats().Docker.RequestsQueued
+	got, ok := r.ByCgroupID(crioID)
 	require.True(t, ok)
 	assert.Equal(t, RuntimeCRIO, got.Runtime)
 	assert.Empty(t, got.Name)
-	assert.Equal(t, int64(1), engine.requests.Load(), "CRI-O containers are not asked of Docker")
-	assert.Equal(t, uint64(1), r.Stats().Docker.Requests)
+	assert.Equal(t, queued, r.Stats().Docker.RequestsQueued, "CRI-O containers are not asked of Docker")
+	assert.LessOrEqual(t, engine.inspects.Load(), int64(1))
 
 	require.NoError(t, r.Close())
 	got, ok = r.ByCgroupID(id)
 	require.True(t, ok)
-	assert.Empty(t, got.Name, "no Docker lookups after Close")
+	assert.Empty(t, got.Name, "no Docker names after Close")
 }

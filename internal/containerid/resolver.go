@@ -30,20 +30,43 @@ type Resolver struct {
 	cfg       Config
 	hierarchy Hierarchy
 	logger    *zap.Logger
-	docker    *DockerClient // nil when disabled
-	closed    atomic.Bool   // no Docker lookups after Close
+	docker    runtimeNames // nil when disabled
+	closed    atomic.Bool  // no background work after Close
 	now       func() time.Time
 
-	mu      sync.RWMutex
-	entries map[uint64]cgroupEntry
-	criLogs criLogIndex
+	// Background work started by Start: the runtime's event stream and the
+	// worker that resolves what hot paths only Observe.
+	observed chan observation
+	// unnamedPods asks the worker to relist the kubelet's log directories:
+	// an emitted identity has a pod uid they did not name yet.
+	unnamedPods chan struct{}
+	stop        context.CancelFunc
+	running     sync.WaitGroup
+
+	mu          sync.RWMutex
+	entries     map[uint64]cgroupEntry
+	byContainer map[string]uint64 // container id -> cgroup id, for entries that are containers
+	criLogs     criLogIndex
 
 	scanMu   sync.Mutex // serialises rescans; held while walking, not while reading entries
 	lastScan time.Time
+	// lastCRIList is when the kubelet's directories were last listed, by a
+	// rescan or for a pod without a name; guarded by scanMu.
+	lastCRIList time.Time
 
 	hits, misses, rescans, rescansLimited atomic.Uint64
 	evictions, dropped, scanErrors        atomic.Uint64
-	criLogDropped                         atomic.Uint64
+	criLogDropped, observeDropped         atomic.Uint64
+	pinned                                atomic.Uint64
+}
+
+// runtimeNames is a container runtime's name source, kept current by the
+// runtime's event stream (DockerNames). Cached and Request never block.
+type runtimeNames interface {
+	Run(ctx context.Context)
+	Cached(containerID string) (DockerInfo, bool)
+	Request(containerID string)
+	Stats() DockerStats
 }
 
 // cgroupEntry is one cached cgroup.
@@ -56,7 +79,7 @@ type cgroupEntry struct {
 type Stats struct {
 	Entries            int    // cgroups cached now
 	Hits               uint64 // ByCgroupID answered from the cache
-	Misses             uint64 // ByCgroupID not in the cache (before any rescan)
+	Misses             uint64 // cgroup ids asked for (ByCgroupID, Observe) that were not in the cache
 	Rescans            uint64 // walks of the hierarchy, the start-up one included
 	RescansRateLimited uint64 // misses that did not rescan because one ran less than MinRescanInterval ago
 	Evictions          uint64 // removed cgroups dropped from the cache (retention over or cache full)
@@ -64,12 +87,17 @@ type Stats struct {
 	CRILogEntries      int    // pods plus containers named by the kubelet's log directories
 	CRILogDropped      uint64 // kubelet log entries not indexed because MaxEntries was reached
 	ScanErrors         uint64 // cgroup directories that could not be read for a reason other than removal
+	ObserveDropped     uint64 // Observe hints dropped because the worker's queue was full
+	Pinned             uint64 // cgroups added between rescans from a live process's /proc/<pid>/cgroup
 	Docker             DockerStats
 }
 
 // NewResolver detects the cgroup hierarchy, walks it once to seed the cache,
-// and prepares the optional Docker Engine API client. It fails only when no
-// cgroup hierarchy can be read: without one nothing can be attributed.
+// and prepares the optional Docker name source. It fails only when no cgroup
+// hierarchy can be read: without one nothing can be attributed. Start begins
+// the background work (the runtime's event stream, Observe's worker); a
+// resolver that was never started still answers from cgroupfs and the
+// kubelet's directories.
 func NewResolver(cfg Config, logger *zap.Logger) (*Resolver, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("invalid container identity config: %w", err)
@@ -88,9 +116,12 @@ func NewResolver(cfg Config, logger *zap.Logger) (*Resolver, error) {
 		logger:    logger,
 		now:       time.Now,
 		entries:   make(map[uint64]cgroupEntry),
+		observed:  make(chan observation, observeQueueSize),
+
+		unnamedPods: make(chan struct{}, 1),
 	}
 	if !cfg.DisableDocker {
-		r.docker = NewDockerClient(DockerClientConfig{
+		r.docker = NewDockerNames(DockerClientConfig{
 			Socket:      cfg.DockerSocket,
 			MaxEntries:  cfg.MaxEntries,
 			Timeout:     cfg.DockerTimeout,
@@ -109,6 +140,30 @@ func NewResolver(cfg Config, logger *zap.Logger) (*Resolver, error) {
 		zap.Int("cgroups", r.Stats().Entries))
 	return r, nil
 }
+
+// Start begins the background work. The work stops with Close.
+func (r *Resolver) Start() {
+	if r.stop != nil || r.closed.Load() {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.stop = cancel
+	if r.docker != nil {
+		r.running.Add(1)
+		go func() {
+			defer r.running.Done()
+			r.docker.Run(ctx)
+		}()
+	}
+	r.running.Add(1)
+	go func() {
+		defer r.running.Done()
+		r.resolveObserved(ctx)
+	}()
+}
+
+// ProcRoot is where procfs is mounted, for receivers that read processes.
+func (r *Resolver) ProcRoot() string { return r.cfg.ProcRoot }
 
 // Hierarchy tells which cgroup ids the BPF programs must report for ByCgroupID
 // to resolve them, and where that hierarchy is mounted.
@@ -180,6 +235,8 @@ func (r *Resolver) Stats() Stats {
 		ScanErrors:         r.scanErrors.Load(),
 		CRILogEntries:      criEntries,
 		CRILogDropped:      r.criLogDropped.Load(),
+		ObserveDropped:     r.observeDropped.Load(),
+		Pinned:             r.pinned.Load(),
 	}
 	if r.docker != nil {
 		s.Docker = r.docker.Stats()
@@ -193,9 +250,10 @@ func (r *Resolver) Close() error {
 	if r.closed.Swap(true) {
 		return nil
 	}
-	if r.docker != nil {
-		r.docker.Close()
+	if r.stop != nil {
+		r.stop()
 	}
+	r.running.Wait()
 	return nil
 }
 
@@ -216,19 +274,46 @@ func (r *Resolver) withNames(id Identity) Identity {
 	r.mu.RLock()
 	id = r.criLogs.apply(id)
 	r.mu.RUnlock()
+	if id.PodUID != "" && id.PodName == "" {
+		// The pod's log directory may be newer than the last listing.
+		select {
+		case r.unnamedPods <- struct{}{}:
+		default:
+		}
+	}
 	if r.docker == nil || r.closed.Load() || !id.IsContainer() || (id.Runtime != "" && id.Runtime != RuntimeDocker) {
 		return id
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), r.cfg.DockerTimeout)
-	defer cancel()
-	info, err := r.docker.Lookup(ctx, id.ContainerID)
-	if err != nil {
+	info, ok := r.docker.Cached(id.ContainerID)
+	if !ok {
+		// Never wait for the engine here: ask in the background, and the
+		// name shows from the caller's next emission on.
+		r.docker.Request(id.ContainerID)
 		return id
 	}
 	id.Runtime = RuntimeDocker
 	id.Name = info.Name
 	id.ImageName = info.ImageName
 	return id
+}
+
+// Refresh returns id with the names the resolver knows now: every receiver
+// calls it when it emits, so a name that arrives late (the runtime answered
+// after the container's first event) shows in every metric family from the
+// next emission on, and all families carry the same labels. Names already
+// known are kept when their source has forgotten them (a removed
+// container's entry expired), so a series does not lose its labels at the
+// end of its life. It never blocks.
+func (r *Resolver) Refresh(id Identity) Identity {
+	fresh := r.withNames(id)
+	mergeKnown(&fresh, id)
+	return fresh
+}
+
+func keepKnown(field *string, known string) {
+	if *field == "" {
+		*field = known
+	}
 }
 
 func (r *Resolver) rescanIfDue() {
@@ -254,6 +339,7 @@ func (r *Resolver) rescanLocked() error {
 	now := r.now()
 	r.lastScan = now
 	res, err := scanHierarchy(r.hierarchy.MountPoint, r.cfg.MaxEntries)
+	hierarchyWalks.Add(1)
 	r.rescans.Add(1)
 	if err != nil {
 		return err
@@ -261,8 +347,7 @@ func (r *Resolver) rescanLocked() error {
 	r.dropped.Add(res.truncated)
 	r.scanErrors.Add(res.errors)
 
-	criLogs := scanCRILogs(r.cfg.PodLogsDir, r.cfg.ContainerLogsDir, r.cfg.MaxEntries)
-	r.criLogDropped.Add(criLogs.truncated)
+	criLogs := r.listCRILogs(now)
 
 	next := make(map[uint64]cgroupEntry, len(res.cgroups))
 	for _, c := range res.cgroups {
@@ -291,6 +376,12 @@ func (r *Resolver) rescanLocked() error {
 	}
 	r.evictions.Add(evicted)
 	r.entries = next
+	r.byContainer = make(map[string]uint64, len(next))
+	for id, e := range next {
+		if e.identity.IsContainer() {
+			r.byContainer[e.identity.ContainerID] = id
+		}
+	}
 	r.criLogs = criLogs
 	return nil
 }

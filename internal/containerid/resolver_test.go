@@ -330,3 +330,32 @@ func TestResolverCRILogNamesCapped(t *testing.T) {
 	assert.Equal(t, 2, s.CRILogEntries, "one pod and one container")
 	assert.Equal(t, uint64(2), s.CRILogDropped)
 }
+
+// A pod whose log directory appears after the cgroup was indexed is named
+// from a later emission on, by a listing of the kubelet's directories
+// alone: no cgroupfs walk.
+func TestResolverPodNamedLate(t *testing.T) {
+	h := newFakeV1Host(t)
+	podPath := "/kubepods/burstable/pod" + fixturePodUID
+	containerID := h.mkcgroup(podPath + "/" + fixtureID)
+	r, clock := newTestResolver(t, h, Config{})
+	r.Start()
+
+	first, ok := r.Current(containerID, Identity{})
+	require.True(t, ok)
+	assert.Empty(t, first.PodName, "no log directory yet")
+
+	h.containerLog("shop", "web-0", fixturePodUID, "nginx", fixtureID)
+	walks := HierarchyWalks()
+	clock.Advance(criRelistInterval)
+	var got Identity
+	require.Eventually(t, func() bool {
+		got, _ = r.Current(containerID, first)
+		return got.PodName != ""
+	}, 5*time.Second, 10*time.Millisecond)
+	assert.Equal(t, Identity{
+		CgroupPath: podPath + "/" + fixtureID, ContainerID: fixtureID, PodUID: fixturePodUID,
+		PodName: "web-0", PodNamespace: "shop", K8sContainerName: "nginx",
+	}, got)
+	assert.Equal(t, walks, HierarchyWalks(), "named without walking cgroupfs")
+}
