@@ -82,14 +82,19 @@ func startPipelineWithLogger(t *testing.T, cfg *Config, logger *zap.Logger) *pip
 	require.NoError(t, err)
 	p.traces, err = reg.createTraces(ctx, set, cfg, p.tSink)
 	require.NoError(t, err)
-	reg.m[set.ID].f.initialBackoff = 20 * time.Millisecond
+	// One more instance reaches the shared fetcher; releasing it leaves
+	// the three above as its users.
+	extra, err := reg.acquire(set, cfg)
+	require.NoError(t, err)
+	extra.initialBackoff = 20 * time.Millisecond
+	require.NoError(t, extra.shutdown(ctx))
 
 	require.NoError(t, p.metrics.Start(ctx, p.host))
 	require.NoError(t, p.logs.Start(ctx, p.host))
 	require.NoError(t, p.traces.Start(ctx, p.host))
 	t.Cleanup(func() {
 		shutdown(t, p)
-		require.Empty(t, reg.m, "every fetcher released")
+		require.Zero(t, reg.fetchers.Len(), "every fetcher released")
 		require.NoError(t, p.tel.Shutdown(ctx))
 	})
 	return p

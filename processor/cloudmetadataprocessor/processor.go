@@ -10,6 +10,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
+
+	"github.com/otelcol-node/otelcol-node/internal/sharedcomponent"
 )
 
 // cloudMetadataProcessor is one signal's instance; the fetcher behind it is
@@ -17,9 +19,13 @@ import (
 // snapshot: it never blocks on the metadata service.
 type cloudMetadataProcessor struct {
 	*fetcher
-	registry          *fetcherRegistry
-	id                component.ID
-	started, released bool
+	shared   *sharedcomponent.Component[sharedFetcher]
+	shutdown func(context.Context) error // releases this instance's share once
+}
+
+// The processorhelper start/shutdown hooks of one instance.
+func (p *cloudMetadataProcessor) start(ctx context.Context, host component.Host) error {
+	return p.shared.Start(ctx, host)
 }
 
 func (p *cloudMetadataProcessor) processMetrics(_ context.Context, md pmetric.Metrics) (pmetric.Metrics, error) {

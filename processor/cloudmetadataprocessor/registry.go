@@ -8,85 +8,48 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/processor"
+
+	"github.com/otelcol-node/otelcol-node/internal/sharedcomponent"
 )
 
 // fetcherRegistry shares one fetcher between the metrics, logs and traces
 // instances of a component ID, the way contrib shares a resource provider in
 // resourcedetectionprocessor. It belongs to one factory, not to the package.
 type fetcherRegistry struct {
-	mu sync.Mutex
-	m  map[component.ID]*sharedFetcher
+	fetchers *sharedcomponent.Map[component.ID, sharedFetcher]
 }
 
-type sharedFetcher struct {
-	f *fetcher
-	// refs counts created instances, starts the started ones; the fetch loop
-	// runs while starts > 0 and the entry lives while refs > 0.
-	refs, starts int
+// sharedFetcher is the fetcher as a component: the first instance's Start
+// starts its loop, the last instance's Shutdown stops it and releases its
+// telemetry.
+type sharedFetcher struct{ *fetcher }
+
+func (f sharedFetcher) Start(_ context.Context, host component.Host) error { return f.start(host) }
+
+func (f sharedFetcher) Shutdown(context.Context) error {
+	f.close()
+	return nil
 }
 
 func newFetcherRegistry() *fetcherRegistry {
-	return &fetcherRegistry{m: make(map[component.ID]*sharedFetcher)}
+	return &fetcherRegistry{fetchers: sharedcomponent.NewMap[component.ID, sharedFetcher]()}
 }
 
-// acquire returns a handle on the fetcher of set.ID, creating it if needed.
+// acquire returns an instance on the fetcher of set.ID, creating it if needed.
 func (r *fetcherRegistry) acquire(set processor.Settings, cfg *Config) (*cloudMetadataProcessor, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	e := r.m[set.ID]
-	if e == nil {
+	shared, err := r.fetchers.LoadOrStore(set.ID, func() (sharedFetcher, error) {
 		f, err := newFetcher(set, cfg)
-		if err != nil {
-			return nil, err
-		}
-		e = &sharedFetcher{f: f}
-		r.m[set.ID] = e
+		return sharedFetcher{f}, err
+	})
+	if err != nil {
+		return nil, err
 	}
-	e.refs++
-	return &cloudMetadataProcessor{fetcher: e.f, registry: r, id: set.ID}, nil
-}
-
-func (r *fetcherRegistry) start(p *cloudMetadataProcessor, host component.Host) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	e := r.m[p.id]
-	if e.starts == 0 {
-		if err := e.f.start(host); err != nil {
-			return err
-		}
-	}
-	e.starts++
-	p.started = true
-	return nil
-}
-
-func (r *fetcherRegistry) release(p *cloudMetadataProcessor) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if p.released {
-		return
-	}
-	p.released = true
-	e := r.m[p.id]
-	if p.started {
-		e.starts--
-		if e.starts == 0 {
-			e.f.stop()
-		}
-	}
-	e.refs--
-	if e.refs == 0 {
-		e.f.close()
-		delete(r.m, p.id)
-	}
-}
-
-// The processorhelper start/shutdown hooks of one instance.
-func (p *cloudMetadataProcessor) start(_ context.Context, host component.Host) error {
-	return p.registry.start(p, host)
-}
-
-func (p *cloudMetadataProcessor) shutdown(context.Context) error {
-	p.registry.release(p)
-	return nil
+	// A second Shutdown of the same instance must not release another
+	// instance's share.
+	release := sync.OnceValue(func() error { return shared.Shutdown(context.Background()) })
+	return &cloudMetadataProcessor{
+		fetcher:  shared.Unwrap().fetcher,
+		shared:   shared,
+		shutdown: func(context.Context) error { return release() },
+	}, nil
 }

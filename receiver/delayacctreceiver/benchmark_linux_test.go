@@ -14,10 +14,11 @@ import (
 
 	"github.com/mdlayher/taskstats"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"golang.org/x/sys/unix"
 
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
+	"github.com/otelcol-node/otelcol-node/internal/containerid/containeridtest"
 	"github.com/otelcol-node/otelcol-node/receiver/delayacctreceiver/internal/metadata"
 )
 
@@ -71,10 +72,11 @@ func benchmarkScrape(b *testing.B, n int) {
 	pids := sleepingContainer(b, n)
 
 	b.Run("receiver", func(b *testing.B) {
+		host, _ := containeridtest.Host(b, containerid.Config{DisableDocker: true})
 		cfg := createDefaultConfig().(*Config)
-		cfg.DockerSocket = filepath.Join(b.TempDir(), "no-docker.sock")
+		cfg.ContainerIdentity = containeridtest.ID()
 		s := newDelayScraper(cfg, receivertest.NewNopSettings(metadata.Type))
-		require.NoError(b, s.start(context.Background(), componenttest.NewNopHost()))
+		require.NoError(b, s.start(context.Background(), host))
 		defer func() { require.NoError(b, s.shutdown(context.Background())) }()
 		_, err := s.scrape(context.Background()) // the first scan resolves every pid once
 		require.NoError(b, err)

@@ -5,20 +5,17 @@ package delayacctreceiver // import "github.com/otelcol-node/otelcol-node/receiv
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
 
-	"github.com/otelcol-node/otelcol-node/internal/containerid"
 	"github.com/otelcol-node/otelcol-node/receiver/delayacctreceiver/internal/metadata"
 )
 
 // Defaults for the receiver's own settings.
 const (
 	defaultCollectionInterval   = 10 * time.Second
-	defaultProcRoot             = "/proc"
-	defaultCgroupRoot           = "/sys/fs/cgroup"
 	defaultMaxProcesses         = 65536
 	defaultMaxContainers        = 4096
 	defaultContainerIdleTimeout = 5 * time.Minute
@@ -37,19 +34,13 @@ type Config struct {
 	scraperhelper.ControllerConfig `mapstructure:",squash"`
 	metadata.MetricsBuilderConfig  `mapstructure:",squash"`
 
-	// ProcRoot is where the host's procfs is mounted (e.g. /host/proc in a
-	// container). The collector must still run in the host PID and network
-	// namespaces: taskstats answers in those only.
-	ProcRoot string `mapstructure:"proc_root"`
-	// CgroupRoot is where the host's cgroup hierarchies are mounted.
-	CgroupRoot string `mapstructure:"cgroup_root"`
-	// DockerSocket is the Docker Engine API socket used for container names;
-	// empty keeps the container identity's default.
-	DockerSocket string `mapstructure:"docker_socket"`
-	// CgroupHierarchy chooses which line of /proc/<pid>/cgroup attributes a
-	// process: "auto" (the v1 memory hierarchy where it is mounted, else
-	// v2), "v1" or "v2".
-	CgroupHierarchy string `mapstructure:"cgroup_hierarchy"`
+	// ContainerIdentity names the container_identity extension whose
+	// resolver attributes processes to containers; its proc root is also
+	// where the receiver lists processes and finds kernel.task_delayacct.
+	// Without it the receiver uses a private resolver with the default
+	// paths.
+	ContainerIdentity *component.ID `mapstructure:"container_identity"`
+
 	// EnableDelayAcct writes 1 to kernel.task_delayacct at start when delay
 	// accounting is off (the default since Linux 5.14). When false, or when
 	// the write fails, the receiver reports the switch as off and says so once.
@@ -80,8 +71,7 @@ type Config struct {
 
 // Validate checks the receiver's settings, the durations of the embedded
 // controller included: its own check only wants a positive interval, which
-// lets a unit-less number through as nanoseconds. The path rules are those
-// of oom.
+// lets a unit-less number through as nanoseconds.
 func (cfg *Config) Validate() error {
 	var errs []error
 	if cfg.CollectionInterval < minCollectionInterval {
@@ -93,15 +83,6 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.Timeout != 0 && cfg.Timeout < minCollectionInterval {
 		errs = append(errs, fmt.Errorf("'timeout' must be 0 (no limit) or at least %s, got %s", minCollectionInterval, cfg.Timeout))
-	}
-	if !filepath.IsAbs(cfg.ProcRoot) {
-		errs = append(errs, fmt.Errorf("'proc_root' must be an absolute path, got %q", cfg.ProcRoot))
-	}
-	if !filepath.IsAbs(cfg.CgroupRoot) {
-		errs = append(errs, fmt.Errorf("'cgroup_root' must be an absolute path, got %q", cfg.CgroupRoot))
-	}
-	if cfg.DockerSocket != "" && !filepath.IsAbs(cfg.DockerSocket) {
-		errs = append(errs, fmt.Errorf("'docker_socket' must be empty (the default socket) or an absolute path, got %q", cfg.DockerSocket))
 	}
 	if cfg.MaxProcesses <= 0 {
 		errs = append(errs, fmt.Errorf("'max_processes' must be positive, got %d", cfg.MaxProcesses))
@@ -115,9 +96,6 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.MaxExitLookupsPerSecond < 0 {
 		errs = append(errs, fmt.Errorf("'max_exit_lookups_per_second' must not be negative, got %d", cfg.MaxExitLookupsPerSecond))
-	}
-	if err := containerid.ValidateHierarchyKey(cfg.CgroupHierarchy); err != nil {
-		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -22,9 +22,8 @@ func TestLoadConfig(t *testing.T) {
 
 	custom := createDefaultConfig().(*Config)
 	custom.CollectionInterval = 30 * time.Second
-	custom.ProcRoot = "/host/proc"
-	custom.CgroupRoot = "/host/sys/fs/cgroup"
-	custom.DockerSocket = "/host/run/docker.sock"
+	containerIdentity := component.MustNewIDWithName("container_identity", "host")
+	custom.ContainerIdentity = &containerIdentity
 	custom.EnableDelayAcct = false
 	custom.ExitNotifications = false
 	custom.IncludeSystemdServices = true
@@ -51,18 +50,6 @@ func TestLoadConfig(t *testing.T) {
 		{id: component.NewID(metadata.Type), expected: createDefaultConfig()},
 		{id: component.NewIDWithName(metadata.Type, "custom"), expected: custom},
 		{id: component.NewIDWithName(metadata.Type, "minimums"), expected: minimums},
-		{
-			id:          component.NewIDWithName(metadata.Type, "relative_proc_root"),
-			errContains: []string{`'proc_root' must be an absolute path, got "proc"`},
-		},
-		{
-			id:          component.NewIDWithName(metadata.Type, "relative_cgroup_root"),
-			errContains: []string{`'cgroup_root' must be an absolute path, got "sys/fs/cgroup"`},
-		},
-		{
-			id:          component.NewIDWithName(metadata.Type, "relative_docker_socket"),
-			errContains: []string{`'docker_socket' must be empty (the default socket) or an absolute path, got "docker.sock"`},
-		},
 		{
 			id: component.NewIDWithName(metadata.Type, "unitless_interval"),
 			errContains: []string{
@@ -130,12 +117,25 @@ func TestDefaultConfigTurnsDelayAccountingOn(t *testing.T) {
 func TestInvalidConfigNamesComponent(t *testing.T) {
 	cfg := createDefaultConfig().(*Config)
 	cfg.CollectionInterval = 1
-	cfg.ProcRoot = "proc"
+	cfg.MaxProcesses = 0
 	collectorConfig := struct {
 		Receivers map[component.ID]component.Config `mapstructure:"receivers"`
 	}{Receivers: map[component.ID]component.Config{component.NewID(metadata.Type): cfg}}
 	err := confmap.Validate(collectorConfig)
 	assert.ErrorContains(t, err, "receivers::delay_acct: 'collection_interval' must be at least 1s, got 1ns")
 	// The collector prefixes the joined errors of one component once.
-	assert.ErrorContains(t, err, `'proc_root' must be an absolute path, got "proc"`)
+	assert.ErrorContains(t, err, "'max_processes' must be positive, got 0")
+}
+
+// TestContainerIdentityKey: container_identity is unset by default (a
+// private resolver), and the path keys it replaced are rejected, not
+// silently ignored: they moved to the container_identity extension.
+func TestContainerIdentityKey(t *testing.T) {
+	assert.Nil(t, createDefaultConfig().(*Config).ContainerIdentity)
+	err := confmap.NewFromStringMap(map[string]any{"container_identity": "not an id"}).Unmarshal(createDefaultConfig())
+	assert.ErrorContains(t, err, "container_identity")
+	for _, key := range []string{"proc_root", "cgroup_root", "docker_socket", "cgroup_hierarchy"} {
+		err := confmap.NewFromStringMap(map[string]any{key: "/host"}).Unmarshal(createDefaultConfig())
+		assert.ErrorContains(t, err, key)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
 	"github.com/otelcol-node/otelcol-node/internal/dockertest"
 )
 
@@ -28,9 +29,7 @@ func TestDockerContainerUnderContention(t *testing.T) {
 
 	for _, hierarchy := range kernelTestHierarchies {
 		t.Run(hierarchy, func(t *testing.T) {
-			cfg := createDefaultConfig().(*Config)
-			cfg.DockerSocket = d.Socket()
-			s := startScraperWith(t, cfg, hierarchy)
+			s := startScraperWith(t, createDefaultConfig().(*Config), containerid.Config{Hierarchy: hierarchy, DockerSocket: d.Socket()})
 
 			first := scrape(t, s)
 			start := time.Now()

@@ -11,7 +11,6 @@ import (
 	"go.opentelemetry.io/collector/scraper"
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
 
-	"github.com/otelcol-node/otelcol-node/internal/containerid"
 	"github.com/otelcol-node/otelcol-node/receiver/delayacctreceiver/internal/metadata"
 )
 
@@ -29,9 +28,6 @@ func createDefaultConfig() component.Config {
 	return &Config{
 		ControllerConfig:        cc,
 		MetricsBuilderConfig:    metadata.DefaultMetricsBuilderConfig(),
-		ProcRoot:                defaultProcRoot,
-		CgroupRoot:              defaultCgroupRoot,
-		CgroupHierarchy:         containerid.HierarchyAuto,
 		EnableDelayAcct:         true,
 		ExitNotifications:       true,
 		MaxProcesses:            defaultMaxProcesses,

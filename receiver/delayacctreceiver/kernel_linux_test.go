@@ -20,11 +20,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/otelcol-node/otelcol-node/internal/containerid"
+	"github.com/otelcol-node/otelcol-node/internal/containerid/containeridtest"
 	"github.com/otelcol-node/otelcol-node/internal/testenv"
 	"github.com/otelcol-node/otelcol-node/receiver/delayacctreceiver/internal/metadata"
 )
@@ -40,7 +40,7 @@ const (
 	unifiedRoot = "/sys/fs/cgroup/unified"
 )
 
-// kernelTestHierarchies are the cgroup_hierarchy settings the container
+// kernelTestHierarchies are the cgroup hierarchies the container
 // tests run under: a test container exists at one path in every mounted
 // hierarchy, as a runtime (or the bench scripts) makes it, and each setting
 // must attribute it from its own tree.
@@ -174,26 +174,27 @@ func (c *testContainer) remove() {
 	}
 }
 
-// startScraper starts the receiver's scraper as the collector would, with
-// cgroup_hierarchy set to hierarchy.
+// startScraper starts the receiver's scraper as the collector would, on a
+// host whose container_identity extension maps the cgroup hierarchy
+// hierarchy, without Docker names.
 func startScraper(t *testing.T, hierarchy string) *delayScraper {
 	t.Helper()
-	cfg := createDefaultConfig().(*Config)
-	cfg.DockerSocket = filepath.Join(t.TempDir(), "no-docker.sock")
-	return startScraperWith(t, cfg, hierarchy)
+	return startScraperWith(t, createDefaultConfig().(*Config), containerid.Config{Hierarchy: hierarchy, DisableDocker: true})
 }
 
-func startScraperWith(t *testing.T, cfg *Config, hierarchy string) *delayScraper {
+func startScraperWith(t *testing.T, cfg *Config, idCfg containerid.Config) *delayScraper {
 	t.Helper()
-	cfg.CgroupHierarchy = hierarchy
+	host, resolver := containeridtest.Host(t, idCfg)
+	cfg.ContainerIdentity = containeridtest.ID()
 	require.NoError(t, cfg.Validate())
 	s := newDelayScraper(cfg, receivertest.NewNopSettings(metadata.Type))
-	require.NoError(t, s.start(context.Background(), componenttest.NewNopHost()))
+	require.NoError(t, s.start(context.Background(), host))
 	t.Cleanup(func() { require.NoError(t, s.shutdown(context.Background())) })
 	require.NotNil(t, s.conn, "taskstats connection")
 	require.NotNil(t, s.exits, "exit listener")
-	wantKind := map[string]containerid.HierarchyKind{containerid.HierarchyV1: containerid.V1Memory, containerid.HierarchyV2: containerid.V2}[hierarchy]
-	assert.Equal(t, wantKind, s.resolver.(*containerid.Resolver).Hierarchy().Kind, "cgroup_hierarchy %s", hierarchy)
+	require.Same(t, resolver, s.resolver, "the extension's resolver, not a private one")
+	wantKind := map[string]containerid.HierarchyKind{containerid.HierarchyV1: containerid.V1Memory, containerid.HierarchyV2: containerid.V2}[idCfg.Hierarchy]
+	assert.Equal(t, wantKind, resolver.Hierarchy().Kind, "cgroup hierarchy %s", idCfg.Hierarchy)
 	return s
 }
 
@@ -388,21 +389,22 @@ func TestKernelDelayAcctSwitchIsReported(t *testing.T) {
 	sw := newDelayAcctSwitch("/proc")
 	require.NoError(t, os.WriteFile(sw.path, []byte("0\n"), 0o644))
 
+	host, _ := containeridtest.Host(t, containerid.Config{DisableDocker: true})
 	cfg := createDefaultConfig().(*Config)
 	cfg.EnableDelayAcct = false
 	cfg.ExitNotifications = false
-	cfg.DockerSocket = filepath.Join(t.TempDir(), "no-docker.sock")
+	cfg.ContainerIdentity = containeridtest.ID()
 	s := newDelayScraper(cfg, receivertest.NewNopSettings(metadata.Type))
-	require.NoError(t, s.start(context.Background(), componenttest.NewNopHost()))
+	require.NoError(t, s.start(context.Background(), host))
 	defer func() { require.NoError(t, s.shutdown(context.Background())) }()
 	assert.Equal(t, int64(0), selfValue(scrape(t, s), "otelcol_node.delay_acct.enabled", "", ""), "off is reported, not hidden")
 
 	// With enable_delayacct the receiver turns it on at start.
 	cfg2 := createDefaultConfig().(*Config)
 	cfg2.ExitNotifications = false
-	cfg2.DockerSocket = cfg.DockerSocket
+	cfg2.ContainerIdentity = containeridtest.ID()
 	s2 := newDelayScraper(cfg2, receivertest.NewNopSettings(metadata.Type))
-	require.NoError(t, s2.start(context.Background(), componenttest.NewNopHost()))
+	require.NoError(t, s2.start(context.Background(), host))
 	defer func() { require.NoError(t, s2.shutdown(context.Background())) }()
 	state, err := sw.state()
 	require.NoError(t, err)

@@ -9,7 +9,7 @@ import (
 
 // sameNamespaceAsHost reports whether the calling thread shares the namespace
 // of the given kind ("net", "pid") with the init process of the proc root,
-// which is the host's when proc_root is the host's procfs. ok=false means it
+// which is the host's when the proc root is the host's procfs. ok=false means it
 // could not tell (no access to the init process's namespace links).
 func sameNamespaceAsHost(procRoot, kind string) (same, ok bool) {
 	self, err1 := os.Readlink(filepath.Join("/proc/thread-self/ns", kind))

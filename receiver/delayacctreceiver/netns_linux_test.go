@@ -16,6 +16,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
+	"github.com/otelcol-node/otelcol-node/internal/containerid/containeridtest"
 	"github.com/otelcol-node/otelcol-node/internal/testenv"
 	"github.com/otelcol-node/otelcol-node/receiver/delayacctreceiver/internal/metadata"
 )
@@ -51,9 +53,8 @@ func TestNamespaceComparison(t *testing.T) {
 }
 
 func TestTaskstatsErrorNamesTheNetworkNamespace(t *testing.T) {
-	cfg := createDefaultConfig().(*Config)
-	cfg.ProcRoot = fakeHostProc(t)
-	s := newDelayScraper(cfg, receivertest.NewNopSettings(metadata.Type))
+	s := newDelayScraper(createDefaultConfig().(*Config), receivertest.NewNopSettings(metadata.Type))
+	s.procRoot = fakeHostProc(t) // as start sets it from the resolver's proc root
 	err := s.explainTaskstatsError(errors.New("no such file or directory"))
 	assert.ErrorContains(t, err, "only available in the host network namespace")
 	assert.ErrorContains(t, err, "hostNetwork")
@@ -70,15 +71,16 @@ func (h *statusHost) Report(ev *componentstatus.Event) { h.events = append(h.eve
 // other processes in the collector's own PID namespace, so the receiver
 // refuses to query them, says why, and keeps reporting the switch.
 func TestOutsideHostPIDNamespaceDegrades(t *testing.T) {
+	_, err := containerid.DetectHierarchy(containerid.DefaultCgroupRoot)
+	testenv.Require(t, err == nil, "a cgroup hierarchy under "+containerid.DefaultCgroupRoot)
+	idHost, _ := containeridtest.Host(t, containerid.Config{ProcRoot: fakeHostProc(t), DisableDocker: true})
 	cfg := createDefaultConfig().(*Config)
-	cfg.ProcRoot = fakeHostProc(t)
-	cfg.CgroupRoot = "/sys/fs/cgroup"
 	cfg.EnableDelayAcct = false
+	cfg.ContainerIdentity = containeridtest.ID()
 	s := newDelayScraper(cfg, receivertest.NewNopSettings(metadata.Type))
-	host := &statusHost{}
+	host := &statusHost{Host: idHost}
 	require.NoError(t, s.start(context.Background(), host), "a namespace problem does not stop the collector")
 	defer func() { require.NoError(t, s.shutdown(context.Background())) }()
-	testenv.Require(t, s.resolver != nil, "a cgroup hierarchy under /sys/fs/cgroup")
 
 	require.Len(t, host.events, 1)
 	assert.Equal(t, componentstatus.StatusPermanentError, host.events[0].Status())

@@ -25,21 +25,11 @@ import (
 // of them means no exit is missed after a CPU is hot-plugged.
 const possibleCPUs = "/sys/devices/system/cpu/possible"
 
-// nameRetryInterval is how often a container without a name is resolved
-// again; it matches the container identity's negative cache for Docker.
-const nameRetryInterval = 30 * time.Second
-
 // exitRetryDelay paces the exit loop after an unexpected socket error.
 const exitRetryDelay = 100 * time.Millisecond
 
 // errExitsOverflow means the kernel dropped exit notifications (ENOBUFS).
 var errExitsOverflow = errors.New("exit notifications lost: socket receive buffer full")
-
-// identityResolver is the part of containerid.Resolver the receiver uses.
-type identityResolver interface {
-	ByPID(pid int) (containerid.Identity, error)
-	Close() error
-}
 
 // delayScraper samples taskstats on every scrape and listens for exits in
 // between.
@@ -53,7 +43,12 @@ type delayScraper struct {
 	procs    procScanner
 	lookups  *exitLookupBudget
 
-	resolver identityResolver
+	// From Start: the container identity resolver, the function giving it
+	// back, and the proc root it reads (where processes are listed and
+	// kernel.task_delayacct is found).
+	resolver *containerid.Resolver
+	release  func() error
+	procRoot string
 	conn     *taskstatsConn // nil when taskstats is unavailable (degraded)
 	exits    *exitListener  // nil when exit notifications are off or unavailable
 
@@ -75,36 +70,32 @@ func newDelayScraper(cfg *Config, set receiver.Settings) *delayScraper {
 		settings: set,
 		logger:   set.Logger,
 		mb:       metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set),
-		sysctl:   newDelayAcctSwitch(cfg.ProcRoot),
 		tracker:  newTracker(cfg.MaxProcesses, cfg.MaxContainers, cfg.ContainerIdleTimeout),
-		procs:    procScanner{root: cfg.ProcRoot},
 		lookups:  newExitLookupBudget(cfg.MaxExitLookupsPerSecond),
 	}
 }
 
-// start turns delay accounting on if asked, opens the taskstats sockets and
-// starts the exit listener. Nothing here stops the collector: a missing
-// capability or namespace degrades the receiver to reporting why (one log
-// line, a permanent error status and the enabled gauge).
+// start acquires the container identity resolver, turns delay accounting
+// on if asked, opens the taskstats sockets and starts the exit listener.
+// Only a configuration error fails it (container_identity names an extension
+// the collector does not run): a missing capability or namespace degrades
+// the receiver to reporting why (one log line, a permanent error status and
+// the enabled gauge).
 func (s *delayScraper) start(_ context.Context, host component.Host) error {
-	s.checkDelayAcct()
-
-	resolver, err := containerid.NewResolver(containerid.Config{
-		ProcRoot:     s.cfg.ProcRoot,
-		CgroupRoot:   s.cfg.CgroupRoot,
-		DockerSocket: s.cfg.DockerSocket,
-		Hierarchy:    s.cfg.CgroupHierarchy,
-	}, s.logger)
+	resolver, release, err := containerid.Acquire(host, s.cfg.ContainerIdentity, s.logger)
 	if err != nil {
-		s.degrade(host, fmt.Errorf("resolving container identities: %w", err))
-		return nil
+		return err
 	}
-	s.resolver = resolver
+	s.resolver, s.release = resolver, release
+	s.procRoot = resolver.ProcRoot()
+	s.sysctl = newDelayAcctSwitch(s.procRoot)
+	s.procs = procScanner{root: s.procRoot}
+	s.checkDelayAcct()
 
 	// Taskstats takes pids in the caller's PID namespace; pids read from a
 	// procfs of another namespace would be answered for the wrong processes.
-	if same, ok := sameNamespaceAsHost(s.cfg.ProcRoot, "pid"); ok && !same {
-		s.degrade(host, fmt.Errorf("the collector runs outside the PID namespace of %s (taskstats takes pids of the caller's namespace; use hostPID)", s.cfg.ProcRoot))
+	if same, ok := sameNamespaceAsHost(s.procRoot, "pid"); ok && !same {
+		s.degrade(host, fmt.Errorf("the collector runs outside the PID namespace of %s (taskstats takes pids of the caller's namespace; use hostPID)", s.procRoot))
 		return nil
 	}
 	conn, err := dialTaskstats()
@@ -121,7 +112,7 @@ func (s *delayScraper) start(_ context.Context, host component.Host) error {
 		return nil
 	}
 	s.conn = conn
-	if same, ok := sameNamespaceAsHost(s.cfg.ProcRoot, "net"); ok && !same {
+	if same, ok := sameNamespaceAsHost(s.procRoot, "net"); ok && !same {
 		s.logger.Info("The collector runs outside the host network namespace; this kernel's taskstats answers there, older kernels only answer in the host one (use hostNetwork)")
 	}
 
@@ -147,7 +138,7 @@ func (s *delayScraper) start(_ context.Context, host component.Host) error {
 
 // explainTaskstatsError adds the usual cause to a failure to reach taskstats.
 func (s *delayScraper) explainTaskstatsError(err error) error {
-	if same, ok := sameNamespaceAsHost(s.cfg.ProcRoot, "net"); ok && !same {
+	if same, ok := sameNamespaceAsHost(s.procRoot, "net"); ok && !same {
 		return fmt.Errorf("taskstats is only available in the host network namespace on this kernel and the collector runs in another one (use hostNetwork): %w", err)
 	}
 	return fmt.Errorf("taskstats unavailable (needs CAP_NET_ADMIN and a kernel with CONFIG_TASKSTATS): %w", err)
@@ -251,8 +242,8 @@ func (s *delayScraper) shutdown(context.Context) error {
 	if s.conn != nil {
 		errs = append(errs, s.conn.Close())
 	}
-	if s.resolver != nil {
-		errs = append(errs, s.resolver.Close())
+	if s.release != nil {
+		errs = append(errs, s.release())
 	}
 	return errors.Join(errs...)
 }
@@ -296,11 +287,6 @@ func (s *delayScraper) sampleAll(now time.Time) error {
 	}
 	s.sample = sample
 	for _, pid := range sample {
-		if s.tracker.nameless(pid, now, nameRetryInterval) {
-			if id, err := s.resolver.ByPID(int(pid)); err == nil {
-				s.tracker.updateIdentity(pid, id)
-			}
-		}
 		rec, err := s.conn.threadGroup(pid)
 		if err != nil {
 			if !errors.Is(err, errProcessGone) {
@@ -317,8 +303,13 @@ func (s *delayScraper) sampleAll(now time.Time) error {
 }
 
 // record writes one resource per container and one for the receiver's own
-// metrics.
+// metrics. Each container's identity goes through the resolver first (see
+// tracker.refreshIdentities): names learned since the last scrape show from
+// this one on, in every metric family of the container.
 func (s *delayScraper) record(ts pcommon.Timestamp, state delayAcctState) {
+	if s.resolver != nil {
+		s.tracker.refreshIdentities(s.resolver.Refresh)
+	}
 	containers, st := s.tracker.snapshot()
 	for _, c := range containers {
 		s.mb.RecordContainerResourcesCPUDelayDataPoint(ts, seconds(c.total[cpuDelay]))

@@ -98,9 +98,9 @@ func TestDelayAcctOffIsLoggedOnce(t *testing.T) {
 	set := receivertest.NewNopSettings(metadata.Type)
 	set.Logger = zap.New(core)
 	cfg := createDefaultConfig().(*Config)
-	cfg.ProcRoot = root
 	cfg.EnableDelayAcct = false
 	s := newDelayScraper(cfg, set)
+	s.sysctl = newDelayAcctSwitch(root) // as start sets it from the resolver's proc root
 
 	for range 3 {
 		assert.Equal(t, delayAcctOff, s.checkDelayAcct())
@@ -121,9 +121,8 @@ func TestEnableDelayAcctAtStart(t *testing.T) {
 	core, logs := observer.New(zapcore.InfoLevel)
 	set := receivertest.NewNopSettings(metadata.Type)
 	set.Logger = zap.New(core)
-	cfg := createDefaultConfig().(*Config)
-	cfg.ProcRoot = root
-	s := newDelayScraper(cfg, set)
+	s := newDelayScraper(createDefaultConfig().(*Config), set)
+	s.sysctl = newDelayAcctSwitch(root) // as start sets it from the resolver's proc root
 
 	assert.Equal(t, delayAcctOn, s.checkDelayAcct())
 	b, err := os.ReadFile(sysctl)

@@ -56,9 +56,6 @@ type containerAgg struct {
 	total    delays    // nanoseconds, never reset while the container lives
 	procs    int       // processes currently tracked in the container
 	lastSeen time.Time // last time a process lived or exited in it
-	// namesTriedAt is when the identity was last resolved while it had no
-	// name: a runtime API that was slow or down at first sight gets asked again.
-	namesTriedAt time.Time
 }
 
 // procEntry is the state of one thread group (process) the receiver knows.
@@ -203,7 +200,7 @@ func (t *tracker) containerLocked(id containerid.Identity, now time.Time) *conta
 	if len(t.containers) >= t.maxContainers {
 		return nil
 	}
-	c := &containerAgg{identity: id, since: now, lastSeen: now, namesTriedAt: now}
+	c := &containerAgg{identity: id, since: now, lastSeen: now}
 	t.containers[key] = c
 	return c
 }
@@ -261,30 +258,17 @@ func (t *tracker) creditLocked(c *containerAgg, last *delays, cur delays, bound 
 	*last = cur
 }
 
-// nameless reports whether the container of pid has no name yet and was
-// last resolved at least every ago, and if so marks it as being resolved now.
-func (t *tracker) nameless(pid uint32, now time.Time, every time.Duration) bool {
+// refreshIdentities passes every container's identity through refresh and
+// keeps the result as its identity, the one emitted next. refresh is the
+// resolver's Refresh: it adds the names known now and keeps those already
+// known, so a name learned late shows from the next emission on and a
+// container never loses one. The key (the cgroup path) stays: only labels
+// change, never the series.
+func (t *tracker) refreshIdentities(refresh func(containerid.Identity) containerid.Identity) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	e, ok := t.procs[pid]
-	if !ok || e.container == nil {
-		return false
-	}
-	c := e.container
-	if c.identity.Name != "" || c.identity.PodName != "" || now.Sub(c.namesTriedAt) < every {
-		return false
-	}
-	c.namesTriedAt = now
-	return true
-}
-
-// updateIdentity replaces the identity of pid's container by a fresh
-// resolution of the same cgroup (which may now carry names).
-func (t *tracker) updateIdentity(pid uint32, id containerid.Identity) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if e, ok := t.procs[pid]; ok && e.container != nil && e.container.identity.CgroupPath == id.CgroupPath {
-		e.container.identity = id
+	for _, c := range t.containers {
+		c.identity = refresh(c.identity)
 	}
 }
 

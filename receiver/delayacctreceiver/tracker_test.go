@@ -228,18 +228,27 @@ func TestExitedProcessListedByTheSameScanIsNotCountedTwice(t *testing.T) {
 	assert.Equal(t, cpu(time.Second), totals(tr)[testContainerA])
 }
 
-func TestNamelessContainerIsResolvedAgainLater(t *testing.T) {
+// TestRefreshedIdentityIsKept: refreshIdentities replaces each container's
+// identity by what refresh makes of it, and gives refresh the identity it
+// made last time; the container's counters stay.
+func TestRefreshedIdentityIsKept(t *testing.T) {
 	tr := newTestTracker()
 	runScan(t, tr, scanStep{at: t0, listed: map[uint32]string{10: testContainerA}, samples: map[uint32]delays{10: {}}})
-	assert.False(t, tr.nameless(10, t0.Add(10*time.Second), 30*time.Second), "too soon after the first resolution")
-	require.True(t, tr.nameless(10, t0.Add(31*time.Second), 30*time.Second))
-	assert.False(t, tr.nameless(10, t0.Add(32*time.Second), 30*time.Second), "one retry per interval")
+	runScan(t, tr, scanStep{at: t0.Add(10 * time.Second), listed: map[uint32]string{10: testContainerA}, samples: map[uint32]delays{10: cpu(time.Second)}})
 
-	named := containerid.Classify(testContainerA)
-	named.Name = "web"
-	tr.updateIdentity(10, named)
+	tr.refreshIdentities(func(id containerid.Identity) containerid.Identity {
+		id.Name = "web"
+		return id
+	})
+	var given []containerid.Identity
+	tr.refreshIdentities(func(id containerid.Identity) containerid.Identity {
+		given = append(given, id)
+		return id
+	})
+	require.Len(t, given, 1)
+	assert.Equal(t, "web", given[0].Name, "refresh is given the identity made last")
 	snap, _ := tr.snapshot()
 	require.Len(t, snap, 1)
 	assert.Equal(t, "web", snap[0].identity.Name)
-	assert.False(t, tr.nameless(10, t0.Add(time.Hour), 30*time.Second), "named containers are left alone")
+	assert.Equal(t, cpu(time.Second), snap[0].total, "the same counters")
 }

@@ -67,6 +67,9 @@ type keyState struct {
 // retransmits are added per sample (live*), and the reported value never
 // goes down (see applySample).
 type connStats struct {
+	// start is when the series began counting from 0: a series dropped at
+	// idle expiry and seen again starts anew, with a new start time.
+	start         time.Time
 	successful    uint64
 	handshake     time.Duration
 	retransmits   uint64
@@ -82,6 +85,7 @@ type connStats struct {
 }
 
 type failStats struct {
+	start    time.Time
 	failed   uint64
 	lastSeen time.Time
 }
@@ -98,9 +102,10 @@ type rttStats struct {
 
 // containerStats holds one container's (one cgroup's) series.
 type containerStats struct {
-	// identity is resolved when the container is first seen, while it
-	// still exists: a short-lived container is gone by the next scrape.
-	identity *containerid.Identity
+	// identity is what the last emission carried; each emission asks the
+	// shared resolver again (containerid.Resolver.Current), so late names
+	// show and a container gone from the resolver keeps its labels.
+	identity containerid.Identity
 	conns    map[destKey]*connStats
 	failed   map[string]*failStats
 	listens  map[string]*listenStats
@@ -187,19 +192,19 @@ func (a *aggregate) failKey(c *containerStats, destination string) string {
 	return overflowDestination
 }
 
-func (c *containerStats) connSeries(key destKey) *connStats {
+func (c *containerStats) connSeries(key destKey, now time.Time) *connStats {
 	st, ok := c.conns[key]
 	if !ok {
-		st = &connStats{}
+		st = &connStats{start: now}
 		c.conns[key] = st
 	}
 	return st
 }
 
-func (c *containerStats) failSeries(destination string) *failStats {
+func (c *containerStats) failSeries(destination string, now time.Time) *failStats {
 	st, ok := c.failed[destination]
 	if !ok {
-		st = &failStats{}
+		st = &failStats{start: now}
 		c.failed[destination] = st
 	}
 	return st
@@ -320,7 +325,7 @@ func (a *aggregate) addCounters(k kernelKey, t kernelTotals, now time.Time) {
 	c := a.containers[k.cgroupID]
 	if t.successful != ks.last.successful || t.bytesAcked != ks.last.bytesAcked ||
 		t.bytesReceived != ks.last.bytesReceived || t.retransmits != ks.last.retransmits {
-		st := c.connSeries(a.seriesOf(c, k, ks))
+		st := c.connSeries(a.seriesOf(c, k, ks), now)
 		st.successful += t.successful - ks.last.successful
 		st.handshake += t.handshake - ks.last.handshake
 		st.bytesSent += t.bytesAcked - ks.last.bytesAcked
@@ -332,7 +337,7 @@ func (a *aggregate) addCounters(k kernelKey, t kernelTotals, now time.Time) {
 		if ks.failSeries == "" {
 			ks.failSeries = a.failKey(c, a.destination(k.dst))
 		}
-		fs := c.failSeries(ks.failSeries)
+		fs := c.failSeries(ks.failSeries, now)
 		fs.failed += n
 		fs.lastSeen = now
 	}
@@ -373,7 +378,7 @@ func (a *aggregate) applySamples(samples []connSample, now time.Time) {
 			continue
 		}
 		c := a.containers[s.cgroupID]
-		st := c.connSeries(a.seriesOf(c, kernelKey{cgroupID: s.cgroupID, dst: s.dst}, ks))
+		st := c.connSeries(a.seriesOf(c, kernelKey{cgroupID: s.cgroupID, dst: s.dst}, ks), now)
 		ks.hasLiveConnection = true
 		st.active++
 		st.liveBytesSent += s.totals.bytesAcked
@@ -506,23 +511,5 @@ func (a *aggregate) applySeedListener(cgroupID uint64, src netip.AddrPort, now t
 	defer a.mu.Unlock()
 	if c := a.container(cgroupID); c != nil {
 		a.openListener(c, src, now)
-	}
-}
-
-// needsIdentity reports whether the container of cgroupID is tracked and
-// not yet resolved.
-func (a *aggregate) needsIdentity(cgroupID uint64) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	c, ok := a.containers[cgroupID]
-	return ok && c.identity == nil
-}
-
-// setIdentity records the resolved identity of a tracked container.
-func (a *aggregate) setIdentity(cgroupID uint64, ident containerid.Identity) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if c, ok := a.containers[cgroupID]; ok {
-		c.identity = &ident
 	}
 }

@@ -7,9 +7,10 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/otelcol-node/otelcol-node/internal/containerid"
-	"github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver/internal/metadata"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
+
+	"github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver/internal/metadata"
 )
 
 const (
@@ -55,10 +56,11 @@ type Config struct {
 	// ResolveNAT looks up actual_destination in conntrack; when false it
 	// always equals destination.
 	ResolveNAT bool `mapstructure:"resolve_nat"`
-	// CgroupHierarchy chooses whose cgroup ids attribute connections:
-	// "auto" (the v1 memory hierarchy where it is mounted, else v2), "v1"
-	// or "v2".
-	CgroupHierarchy string `mapstructure:"cgroup_hierarchy"`
+	// ContainerIdentity names the container_identity extension that
+	// attributes connections to containers (its cgroup_hierarchy chooses
+	// whose cgroup ids the programs report). Without it the receiver uses
+	// a private resolver with the default paths.
+	ContainerIdentity *component.ID `mapstructure:"container_identity"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -69,9 +71,6 @@ func (cfg *Config) Validate() error {
 	var errs []error
 	if cfg.CollectionInterval < minCollectionInterval {
 		errs = append(errs, fmt.Errorf("'collection_interval' must be at least %s, got %s (durations need a unit, e.g. 15s)", minCollectionInterval, cfg.CollectionInterval))
-	}
-	if err := containerid.ValidateHierarchyKey(cfg.CgroupHierarchy); err != nil {
-		errs = append(errs, err)
 	}
 	if cfg.MaxDestinationsPerContainer <= 0 {
 		errs = append(errs, fmt.Errorf("'max_destinations_per_container' must be positive, got %d", cfg.MaxDestinationsPerContainer))

@@ -34,7 +34,8 @@ func TestLoadConfig(t *testing.T) {
 	custom.MaxTrackedConnections = 5000
 	custom.IdleTimeout = 5 * time.Minute
 	custom.ResolveNAT = false
-	custom.CgroupHierarchy = "v2"
+	identity := component.MustNewIDWithName("container_identity", "node")
+	custom.ContainerIdentity = &identity
 
 	tests := []struct {
 		id          component.ID
@@ -55,10 +56,6 @@ func TestLoadConfig(t *testing.T) {
 			// A bare number is nanoseconds: rejected, naming the key and the minimum.
 			id:          component.NewIDWithName(metadata.Type, "invalid_unitless_interval"),
 			errContains: []string{"'collection_interval' must be at least 1s, got 1ns"},
-		},
-		{
-			id:          component.NewIDWithName(metadata.Type, "invalid_hierarchy"),
-			errContains: []string{`'cgroup_hierarchy' must be one of auto, v1, v2, got "v3"`},
 		},
 	}
 	for _, tt := range tests {

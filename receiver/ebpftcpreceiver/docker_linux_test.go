@@ -47,7 +47,7 @@ func TestDockerContainerConnects(t *testing.T) {
 	d := dockertest.Start(t)
 	image := d.Image(t)
 	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
-		s := startScraper(t, withHierarchy(hierarchy, nil))
+		s := startScraperIn(t, hierarchy, nil)
 		open := listenAndClose(t)
 		closed := closedPort(t, "127.0.0.1")
 		openHost, openPort, _ := net.SplitHostPort(open)

@@ -9,11 +9,26 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
 	"github.com/otelcol-node/otelcol-node/internal/containerid"
+	"github.com/otelcol-node/otelcol-node/internal/seriesstart"
 	"github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver/internal/metadata"
 )
 
-// identityFunc resolves a cgroup id to the container it names.
-type identityFunc func(cgroupID uint64) (containerid.Identity, bool)
+// identities is what emission needs of the shared container identity
+// resolver: the identity to emit now, given the last one (never blocks).
+type identities interface {
+	Current(cgroupID uint64, last containerid.Identity) (containerid.Identity, bool)
+}
+
+// Names of the metrics whose points carry their own series' start time.
+const (
+	metricSuccessfulConnects = "container.net.tcp.successful_connects"
+	metricConnectionTime     = "container.net.tcp.connection_time"
+	metricActiveConnections  = "container.net.tcp.active_connections"
+	metricRetransmits        = "container.net.tcp.retransmits"
+	metricBytesSent          = "container.net.tcp.bytes_sent"
+	metricBytesReceived      = "container.net.tcp.bytes_received"
+	metricFailedConnects     = "container.net.tcp.failed_connects"
+)
 
 // selfStats are the kernel and reader side of the receiver's health
 // counters (the aggregate counts the rest).
@@ -29,25 +44,31 @@ type selfStats struct {
 // then one without container attributes for the self-metrics.
 // componentID labels the self-metrics resource, so that two instances of the
 // receiver do not emit the same series.
-func emitMetrics(mb *metadata.MetricsBuilder, agg *aggregate, identify identityFunc, self selfStats, componentID string, now time.Time) pmetric.Metrics {
+//
+// Each series carries its own start time (seriesstart): a series dropped at
+// idle expiry and seen again counts from 0 under a new start time.
+func emitMetrics(mb *metadata.MetricsBuilder, mbc metadata.MetricsConfig, starts *seriesstart.Recorder, agg *aggregate, ids identities, self selfStats, componentID string, now time.Time) pmetric.Metrics {
 	ts := pcommon.NewTimestampFromTime(now)
-
-	// Resolve identities before taking the aggregate's lock: a miss may
-	// rescan cgroupfs, and the ring-buffer reader must not wait for that.
-	var unresolved []uint64
-	agg.visit(func(id uint64, c *containerStats) {
-		if c.identity == nil {
-			unresolved = append(unresolved, id)
-		}
-	})
-	for _, id := range unresolved {
-		if ident, ok := identify(id); ok {
-			agg.setIdentity(id, ident)
+	starts.Reset()
+	noteStart := func(enabled bool, metric string, start time.Time) {
+		if enabled {
+			starts.Add(metric, start)
 		}
 	}
 
 	agg.visit(func(id uint64, c *containerStats) {
+		// The resolver never blocks here: names it learns later show from
+		// the next emission on, the same in every receiver.
+		if ident, ok := ids.Current(id, c.identity); ok {
+			c.identity = ident
+		}
 		for k, st := range c.conns {
+			noteStart(mbc.ContainerNetTCPSuccessfulConnects.Enabled, metricSuccessfulConnects, st.start)
+			noteStart(mbc.ContainerNetTCPConnectionTime.Enabled, metricConnectionTime, st.start)
+			noteStart(mbc.ContainerNetTCPActiveConnections.Enabled, metricActiveConnections, st.start)
+			noteStart(mbc.ContainerNetTCPRetransmits.Enabled, metricRetransmits, st.start)
+			noteStart(mbc.ContainerNetTCPBytesSent.Enabled, metricBytesSent, st.start)
+			noteStart(mbc.ContainerNetTCPBytesReceived.Enabled, metricBytesReceived, st.start)
 			sent, received, retransmits := st.report()
 			mb.RecordContainerNetTCPSuccessfulConnectsDataPoint(ts, int64(st.successful), k.destination, k.actualDestination)
 			mb.RecordContainerNetTCPConnectionTimeDataPoint(ts, st.handshake.Seconds(), k.destination, k.actualDestination)
@@ -57,6 +78,7 @@ func emitMetrics(mb *metadata.MetricsBuilder, agg *aggregate, identify identityF
 			mb.RecordContainerNetTCPBytesReceivedDataPoint(ts, int64(received), k.destination, k.actualDestination)
 		}
 		for destination, st := range c.failed {
+			noteStart(mbc.ContainerNetTCPFailedConnects.Enabled, metricFailedConnects, st.start)
 			mb.RecordContainerNetTCPFailedConnectsDataPoint(ts, int64(st.failed), destination)
 		}
 		for addr, st := range c.listens {
@@ -69,10 +91,7 @@ func emitMetrics(mb *metadata.MetricsBuilder, agg *aggregate, identify identityF
 		}
 
 		rb := mb.NewResourceBuilder()
-		var ident containerid.Identity
-		if c.identity != nil {
-			ident = *c.identity
-		}
+		ident := c.identity
 		if !ident.IsContainer() && ident.SystemdUnit == "" && ident.CgroupPath != "" {
 			// Neither a container nor a service: the cgroup path is the only name.
 			rb.SetCgroupPath(ident.CgroupPath)
@@ -93,5 +112,7 @@ func emitMetrics(mb *metadata.MetricsBuilder, agg *aggregate, identify identityF
 	mb.RecordOtelcolNodeEbpfTCPKeysDroppedDataPoint(ts, int64(dropped.sockets), metadata.AttributeCapSockets)
 	rb := mb.NewResourceBuilder()
 	rb.SetOtelcolComponentID(componentID)
-	return mb.Emit(metadata.WithResource(rb.Emit()))
+	md := mb.Emit(metadata.WithResource(rb.Emit()))
+	starts.Apply(md)
+	return md
 }

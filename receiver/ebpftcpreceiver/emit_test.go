@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/otelcol-node/otelcol-node/internal/containerid"
+	"github.com/otelcol-node/otelcol-node/internal/seriesstart"
 	"github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver/internal/metadata"
 )
 
@@ -35,7 +36,7 @@ func TestEmitMetrics(t *testing.T) {
 		return containerid.Identity{}, false
 	}
 	mb := metadata.NewMetricsBuilder(metadata.NewDefaultMetricsBuilderConfig(), receivertest.NewNopSettings(metadata.Type))
-	md := emitMetrics(mb, a, identify, selfStats{ringbufFull: 2, recursionMisses: 4}, "ebpf_tcp", t0.Add(time.Second))
+	md := emitMetrics(mb, metadata.DefaultMetricsConfig(), seriesstart.NewRecorder(), a, fixedIdentities(identify), selfStats{ringbufFull: 2, recursionMisses: 4}, "ebpf_tcp", t0.Add(time.Second))
 
 	require.Equal(t, 3, md.ResourceMetrics().Len())
 	byResource := map[string]map[string]pmetric.Metric{}
@@ -106,7 +107,7 @@ func TestEmitHonoursResourceAttributeSwitches(t *testing.T) {
 	cfg := metadata.NewDefaultMetricsBuilderConfig()
 	cfg.ResourceAttributes.ContainerID.Enabled = false
 	mb := metadata.NewMetricsBuilder(cfg, receivertest.NewNopSettings(metadata.Type))
-	md := emitMetrics(mb, a, identify, selfStats{}, "ebpf_tcp", t0)
+	md := emitMetrics(mb, cfg.Metrics, seriesstart.NewRecorder(), a, fixedIdentities(identify), selfStats{}, "ebpf_tcp", t0)
 
 	found := false
 	for i := 0; i < md.ResourceMetrics().Len(); i++ {
@@ -129,11 +130,105 @@ func TestEmitSelfMetricsPerInstance(t *testing.T) {
 	ids := map[string]bool{}
 	for _, id := range []string{"ebpf_tcp", "ebpf_tcp/2"} {
 		mb := metadata.NewMetricsBuilder(metadata.NewDefaultMetricsBuilderConfig(), receivertest.NewNopSettings(metadata.Type))
-		md := emitMetrics(mb, newAggregate(testLimits()), func(uint64) (containerid.Identity, bool) { return containerid.Identity{}, false }, selfStats{}, id, t0)
+		md := emitMetrics(mb, metadata.DefaultMetricsConfig(), seriesstart.NewRecorder(), newAggregate(testLimits()), fixedIdentities(nil), selfStats{}, id, t0)
 		require.Equal(t, 1, md.ResourceMetrics().Len())
 		v, ok := md.ResourceMetrics().At(0).Resource().Attributes().Get("otelcol.component.id")
 		require.True(t, ok)
 		ids[v.Str()] = true
 	}
 	assert.Len(t, ids, 2)
+}
+
+// fixedIdentities answers Current from a function, keeping the last
+// identity when the function no longer knows the cgroup (as the resolver does).
+type fixedIdentities func(cgroupID uint64) (containerid.Identity, bool)
+
+func (f fixedIdentities) Current(cgroupID uint64, last containerid.Identity) (containerid.Identity, bool) {
+	if f != nil {
+		if ident, ok := f(cgroupID); ok {
+			return ident, true
+		}
+	}
+	return last, last != containerid.Identity{}
+}
+
+// TestEmitLateNameAndKeptIdentity: a name the resolver learns after the
+// first emission shows in the next one; a cgroup the resolver forgets keeps
+// the labels it had.
+func TestEmitLateNameAndKeptIdentity(t *testing.T) {
+	const containerID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	a := newAggregate(testLimits())
+	a.applyCounters(key(7, "10.0.0.2:80"), counters(1, 0, 0, 0, 0), t0)
+	known := containerid.Identity{CgroupPath: "/docker/" + containerID, ContainerID: containerID, Runtime: "docker"}
+	resolverKnows := true
+	ids := fixedIdentities(func(uint64) (containerid.Identity, bool) { return known, resolverKnows })
+	mb := metadata.NewMetricsBuilder(metadata.NewDefaultMetricsBuilderConfig(), receivertest.NewNopSettings(metadata.Type))
+	starts := seriesstart.NewRecorder()
+	nameOf := func(md pmetric.Metrics) string {
+		for i := 0; i < md.ResourceMetrics().Len(); i++ {
+			attrs := md.ResourceMetrics().At(i).Resource().Attributes()
+			if id, ok := attrs.Get("container.id"); ok && id.Str() == containerID {
+				name, _ := attrs.Get("container.name")
+				return name.Str()
+			}
+		}
+		return "<no container resource>"
+	}
+
+	assert.Empty(t, nameOf(emitMetrics(mb, metadata.DefaultMetricsConfig(), starts, a, ids, selfStats{}, "ebpf_tcp", t0)))
+	known.Name = "web"
+	assert.Equal(t, "web", nameOf(emitMetrics(mb, metadata.DefaultMetricsConfig(), starts, a, ids, selfStats{}, "ebpf_tcp", t0)))
+	resolverKnows = false
+	assert.Equal(t, "web", nameOf(emitMetrics(mb, metadata.DefaultMetricsConfig(), starts, a, ids, selfStats{}, "ebpf_tcp", t0)),
+		"a container the resolver forgot keeps its labels")
+}
+
+// TestEmitPerSeriesStartTime: each series carries the time it began
+// counting; one dropped at idle expiry and seen again restarts from 0 with
+// a new start time, while the container's other series keep theirs.
+func TestEmitPerSeriesStartTime(t *testing.T) {
+	limits := testLimits()
+	a := newAggregate(limits)
+	a.applyCounters(key(7, "10.0.0.2:80"), counters(3, 0, 0, 0, 0), t0)
+	later := t0.Add(limits.idleTimeout / 2)
+	a.applyCounters(key(7, "10.0.0.3:80"), counters(1, 0, 0, 0, 0), later)
+	mb := metadata.NewMetricsBuilder(metadata.NewDefaultMetricsBuilderConfig(), receivertest.NewNopSettings(metadata.Type))
+	starts := seriesstart.NewRecorder()
+	emit := func(now time.Time) map[string]pmetric.NumberDataPoint {
+		md := emitMetrics(mb, metadata.DefaultMetricsConfig(), starts, a, fixedIdentities(nil), selfStats{}, "ebpf_tcp", now)
+		points := map[string]pmetric.NumberDataPoint{}
+		for i := 0; i < md.ResourceMetrics().Len(); i++ {
+			ms := md.ResourceMetrics().At(i).ScopeMetrics().At(0).Metrics()
+			for j := 0; j < ms.Len(); j++ {
+				if ms.At(j).Name() != metricSuccessfulConnects {
+					continue
+				}
+				dps := ms.At(j).Sum().DataPoints()
+				for k := 0; k < dps.Len(); k++ {
+					dst, _ := dps.At(k).Attributes().Get("destination")
+					points[dst.Str()] = dps.At(k)
+				}
+			}
+		}
+		return points
+	}
+
+	first := emit(later)
+	require.Len(t, first, 2)
+	assert.Equal(t, t0.UnixNano(), int64(first["10.0.0.2:80"].StartTimestamp()))
+	assert.Equal(t, later.UnixNano(), int64(first["10.0.0.3:80"].StartTimestamp()))
+
+	// 10.0.0.2:80 goes idle and is retired with the same totals; the
+	// series expires. A new connection later counts from 0 again.
+	expiry := t0.Add(limits.idleTimeout + time.Second)
+	a.applyCounters(key(7, "10.0.0.3:80"), counters(2, 0, 0, 0, 0), expiry)
+	a.retireKey(key(7, "10.0.0.2:80"), counters(3, 0, 0, 0, 0), expiry)
+	a.expire(expiry)
+	again := expiry.Add(time.Second)
+	a.applyCounters(key(7, "10.0.0.2:80"), counters(1, 0, 0, 0, 0), again)
+	second := emit(again)
+	require.Contains(t, second, "10.0.0.2:80")
+	assert.Equal(t, int64(1), second["10.0.0.2:80"].IntValue(), "restarts from 0")
+	assert.Equal(t, again.UnixNano(), int64(second["10.0.0.2:80"].StartTimestamp()), "with a new start time")
+	assert.Equal(t, later.UnixNano(), int64(second["10.0.0.3:80"].StartTimestamp()), "the other series keeps its start")
 }

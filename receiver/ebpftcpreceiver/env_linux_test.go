@@ -22,12 +22,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netns"
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/otelcol-node/otelcol-node/internal/containerid"
+	"github.com/otelcol-node/otelcol-node/internal/containerid/containeridtest"
 	"github.com/otelcol-node/otelcol-node/internal/testenv"
 	"github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver/internal/metadata"
 )
@@ -62,16 +62,6 @@ func forEachHierarchy(t *testing.T, test func(t *testing.T, hierarchy string)) {
 	requireKernel(t)
 	for _, hierarchy := range kernelTestHierarchies {
 		t.Run(hierarchy, func(t *testing.T) { test(t, hierarchy) })
-	}
-}
-
-// withHierarchy sets cgroup_hierarchy, then applies more (may be nil).
-func withHierarchy(hierarchy string, more func(*Config)) func(*Config) {
-	return func(cfg *Config) {
-		cfg.CgroupHierarchy = hierarchy
-		if more != nil {
-			more(cfg)
-		}
 	}
 }
 
@@ -128,26 +118,35 @@ func makeDockerCgroup(t *testing.T, root, id string) string {
 	return dir
 }
 
-// startScraper starts the receiver's scraper with the real BPF programs.
-// With cgroup_hierarchy v1 or v2 it checks that the resolver (and so the
-// BPF side, told by it) uses that hierarchy.
+// startScraper starts the receiver's scraper with the real BPF programs,
+// attributing through a container identity extension that detects the
+// hierarchy.
 func startScraper(t testing.TB, mutate func(*Config)) *tcpScraper {
+	return startScraperIn(t, containerid.HierarchyAuto, mutate)
+}
+
+// startScraperIn is startScraper with the extension's cgroup_hierarchy set
+// to hierarchy. With v1 or v2 it checks that the resolver (and so the BPF
+// side, told by it) uses that hierarchy.
+func startScraperIn(t testing.TB, hierarchy string, mutate func(*Config)) *tcpScraper {
 	t.Helper()
 	cfg := createDefaultConfig().(*Config)
+	cfg.ContainerIdentity = containeridtest.ID()
 	if mutate != nil {
 		mutate(cfg)
 	}
 	require.NoError(t, cfg.Validate())
+	host, _ := containeridtest.Host(t, containerid.Config{Hierarchy: hierarchy})
 	s := newTCPScraper(cfg, receivertest.NewNopSettings(metadata.Type))
-	require.NoError(t, s.start(context.Background(), componenttest.NewNopHost()))
+	require.NoError(t, s.start(context.Background(), host))
 	t.Cleanup(func() { require.NoError(t, s.shutdown(context.Background())) })
 	require.NotNil(t, s.tracer, "tracer not loaded (degraded mode)")
 	want, chosen := map[string]containerid.HierarchyKind{
 		containerid.HierarchyV1: containerid.V1Memory,
 		containerid.HierarchyV2: containerid.V2,
-	}[cfg.CgroupHierarchy]
+	}[hierarchy]
 	if chosen {
-		require.Equal(t, want, s.identities.Hierarchy().Kind, "cgroup_hierarchy %s", cfg.CgroupHierarchy)
+		require.Equal(t, want, s.identities.Hierarchy().Kind, "cgroup_hierarchy %s", hierarchy)
 	}
 	return s
 }

@@ -35,7 +35,6 @@ func createDefaultConfig() component.Config {
 		MaxConnectionKeys:           defaultMaxConnectionKeys,
 		IdleTimeout:                 defaultIdleTimeout,
 		ResolveNAT:                  true,
-		CgroupHierarchy:             "auto",
 	}
 }
 

@@ -33,7 +33,7 @@ func pair(dst, actual string) string { return "destination=" + dst + ",actual_de
 func TestConnectCountsFromFakeContainer(t *testing.T) {
 	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
 		const n, m = 57, 23
-		s := startScraper(t, withHierarchy(hierarchy, nil))
+		s := startScraperIn(t, hierarchy, nil)
 		ctr := newFakeContainer(t, hierarchy)
 		srv := listenFixed(t, "127.0.0.1")
 		closed := closedPort(t, "127.0.0.1")
@@ -65,7 +65,7 @@ func TestConnectCountsFromFakeContainer(t *testing.T) {
 func TestActiveConnectionsAndBytes(t *testing.T) {
 	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
 		const k, size = 7, 3 << 20
-		s := startScraper(t, withHierarchy(hierarchy, nil))
+		s := startScraperIn(t, hierarchy, nil)
 		ctr := newFakeContainer(t, hierarchy)
 		srv := listenFixed(t, "127.0.0.1")
 		key := pair(srv.addr(), srv.addr())
@@ -94,7 +94,7 @@ func TestActiveConnectionsAndBytes(t *testing.T) {
 // while it is open.
 func TestListenInfo(t *testing.T) {
 	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
-		s := startScraper(t, withHierarchy(hierarchy, nil))
+		s := startScraperIn(t, hierarchy, nil)
 		ctr := newFakeContainer(t, hierarchy)
 		addr := closedPort(t, "127.0.0.1")
 		h := startHelper(t, ctr.dirs, nil, "listen", addr, "1")
@@ -119,7 +119,7 @@ func TestConnectionsOpenBeforeStart(t *testing.T) {
 		h := startHelper(t, ctr.dirs, nil, "hold", srv.addr(), strconv.Itoa(k))
 		h.waitLine(t, "holding")
 
-		s := startScraper(t, withHierarchy(hierarchy, nil))
+		s := startScraperIn(t, hierarchy, nil)
 		got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mActive, key) == k })
 		assert.Equal(t, float64(k), got.get(mActive, key))
 		assert.Zero(t, got.get(mSuccessful, key), "connects made before start are not new connects")
@@ -141,7 +141,7 @@ func TestListenerOpenBeforeStart(t *testing.T) {
 		h := startHelper(t, ctr.dirs, nil, "listen", addr, "1")
 		h.waitLine(t, "listening")
 
-		s := startScraper(t, withHierarchy(hierarchy, nil))
+		s := startScraperIn(t, hierarchy, nil)
 		got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mListen, "listen_addr="+addr) == 1 })
 		assert.Equal(t, 1.0, got.get(mListen, "listen_addr="+addr))
 		h.wait(t)
@@ -156,7 +156,7 @@ func TestListenerOpenBeforeStart(t *testing.T) {
 func TestConnectStormStaysBounded(t *testing.T) {
 	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
 		const n, maxDest = 20_000, 64
-		s := startScraper(t, withHierarchy(hierarchy, func(cfg *Config) { cfg.MaxDestinationsPerContainer = maxDest }))
+		s := startScraperIn(t, hierarchy, func(cfg *Config) { cfg.MaxDestinationsPerContainer = maxDest })
 		ctr := newFakeContainer(t, hierarchy)
 		ln, err := net.Listen("tcp", "0.0.0.0:0")
 		require.NoError(t, err)

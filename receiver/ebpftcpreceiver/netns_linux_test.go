@@ -34,7 +34,7 @@ func serverIn(t *testing.T, ns, ip string, port int) *testServer {
 func TestConnectTimeoutFromTimer(t *testing.T) {
 	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
 		const m = 2
-		s := startScraper(t, withHierarchy(hierarchy, nil))
+		s := startScraperIn(t, hierarchy, nil)
 		ctr := newFakeContainer(t, hierarchy)
 		p := newNetnsPair(t)
 		const port = 24001
@@ -67,7 +67,7 @@ func TestConnectTimeoutFromTimer(t *testing.T) {
 func TestRetransmitsMatchKernelCounter(t *testing.T) {
 	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
 		const size = 4 << 20
-		s := startScraper(t, withHierarchy(hierarchy, nil))
+		s := startScraperIn(t, hierarchy, nil)
 		ctr := newFakeContainer(t, hierarchy)
 		p := newNetnsPair(t)
 		const port = 24002
@@ -102,7 +102,7 @@ func TestRetransmitsMatchKernelCounter(t *testing.T) {
 func TestDNATActualDestination(t *testing.T) {
 	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
 		const n = 3
-		s := startScraper(t, withHierarchy(hierarchy, nil))
+		s := startScraperIn(t, hierarchy, nil)
 		ctr := newFakeContainer(t, hierarchy)
 		p := newNetnsPair(t)
 		const port = 24003
@@ -129,7 +129,7 @@ func TestDNATActualDestination(t *testing.T) {
 func TestIPv6Loopback(t *testing.T) {
 	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
 		const n, m = 5, 4
-		s := startScraper(t, withHierarchy(hierarchy, nil))
+		s := startScraperIn(t, hierarchy, nil)
 		ctr := newFakeContainer(t, hierarchy)
 		srv := listenFixed(t, "::1")
 		closed := closedPort(t, "::1")

@@ -16,17 +16,11 @@ import (
 
 	"github.com/otelcol-node/otelcol-node/internal/bpf"
 	"github.com/otelcol-node/otelcol-node/internal/containerid"
+	"github.com/otelcol-node/otelcol-node/internal/seriesstart"
 	"github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver/internal/metadata"
 )
 
-const (
-	procRoot           = "/proc"
-	ephemeralRangePath = "/proc/sys/net/ipv4/ip_local_port_range"
-	// minRescanInterval lets a new cgroup be found by a cgroupfs rescan
-	// within 100 ms of its first connection; containers that connect and
-	// exit quicker than the default 1 s would otherwise go unnamed.
-	minRescanInterval = 100 * time.Millisecond
-)
+const ephemeralRangePath = "/proc/sys/net/ipv4/ip_local_port_range"
 
 // tcpScraper is a scraperhelper scraper fed by a background source: start
 // loads the BPF programs and starts the ring-buffer reader, which updates
@@ -37,11 +31,13 @@ type tcpScraper struct {
 	logger   *zap.Logger
 	mb       *metadata.MetricsBuilder
 
-	agg        *aggregate
-	identities *containerid.Resolver
-	nat        *natResolver // nil when resolve_nat is off
-	tracer     *tracer      // nil in degraded mode
-	samples    []connSample
+	agg             *aggregate
+	starts          *seriesstart.Recorder
+	identities      *containerid.Resolver
+	releaseIdentity func() error
+	nat             *natResolver // nil when resolve_nat is off
+	tracer          *tracer      // nil in degraded mode
+	samples         []connSample
 }
 
 func newTCPScraper(cfg *Config, set receiver.Settings) *tcpScraper {
@@ -50,6 +46,7 @@ func newTCPScraper(cfg *Config, set receiver.Settings) *tcpScraper {
 		settings: set,
 		logger:   set.Logger,
 		mb:       metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set),
+		starts:   seriesstart.NewRecorder(),
 	}
 }
 
@@ -67,13 +64,16 @@ func (s *tcpScraper) start(_ context.Context, host component.Host) error {
 		ephemeral:       ephemeral,
 	})
 
-	s.identities, err = containerid.NewResolver(containerid.Config{MinRescanInterval: minRescanInterval, Hierarchy: s.cfg.CgroupHierarchy}, s.logger)
+	s.identities, s.releaseIdentity, err = containerid.Acquire(host, s.cfg.ContainerIdentity, s.logger)
 	if err != nil {
+		if s.cfg.ContainerIdentity != nil {
+			return err // a configuration mistake, named by Acquire
+		}
 		bpf.ReportDegraded(host, s.logger, fmt.Errorf("resolving containers: %w", err))
 		return nil
 	}
 	if s.cfg.ResolveNAT {
-		if s.nat, err = newNATResolver(procRoot); err != nil {
+		if s.nat, err = newNATResolver(s.identities.ProcRoot()); err != nil {
 			s.logger.Warn("actual_destination will equal destination: cannot read own network namespace", zap.Error(err))
 		}
 	}
@@ -119,29 +119,11 @@ func (s *tcpScraper) handleRecord(raw []byte) error {
 		actual = s.nat.actualDestination(e)
 	}
 	s.agg.applyEvent(e, actual, time.Now())
-	if s.agg.needsIdentity(e.cgroupID) {
-		// Resolve on first sight: the cgroup of a container that lives for
-		// less than a scrape interval is gone by the next scrape.
-		if ident, ok := s.resolveIdentity(e.cgroupID, e.pid); ok {
-			s.agg.setIdentity(e.cgroupID, ident)
-		}
-	}
+	// Let the resolver learn the cgroup now, while its process lives: a
+	// container that lives for less than a scrape is gone by the emission.
+	// Observe never blocks; the resolver's worker does the reading.
+	s.identities.Observe(e.cgroupID, e.pid)
 	return nil
-}
-
-// resolveIdentity maps a cgroup id to its container. The resolver's cache
-// misses a cgroup created since its last (rate-limited) cgroupfs scan, so
-// the owner's /proc/<pid>/cgroup is the fallback while the process lives,
-// accepted only if that cgroup's id is the one the kernel reported.
-func (s *tcpScraper) resolveIdentity(cgroupID uint64, pid uint32) (containerid.Identity, bool) {
-	if ident, ok := s.identities.ByCgroupID(cgroupID); ok {
-		return ident, true
-	}
-	ident, err := s.identities.ByPID(int(pid))
-	if err != nil || cgroupInode(s.identities.Hierarchy().MountPoint, ident.CgroupPath) != cgroupID {
-		return containerid.Identity{}, false
-	}
-	return ident, true
 }
 
 func (s *tcpScraper) scrape(context.Context) (pmetric.Metrics, error) {
@@ -174,7 +156,7 @@ func (s *tcpScraper) scrape(context.Context) (pmetric.Metrics, error) {
 		keysFull:           st.Lost[bpf.LossKeysFull],
 		recursionMisses:    st.RecursionMisses,
 	}
-	md := emitMetrics(s.mb, s.agg, s.identities.ByCgroupID, self, s.settings.ID.String(), now)
+	md := emitMetrics(s.mb, s.cfg.MetricsBuilderConfig.Metrics, s.starts, s.agg, s.identities, self, s.settings.ID.String(), now)
 	if err != nil {
 		// A failed read loses no data (kernel counters and socket totals
 		// are absolute; the next scrape catches up), so the metrics go out.
@@ -209,8 +191,8 @@ func (s *tcpScraper) shutdown(context.Context) error {
 	if s.nat != nil {
 		errs = append(errs, s.nat.Close())
 	}
-	if s.identities != nil {
-		errs = append(errs, s.identities.Close())
+	if s.releaseIdentity != nil {
+		errs = append(errs, s.releaseIdentity())
 	}
 	return errors.Join(errs...)
 }

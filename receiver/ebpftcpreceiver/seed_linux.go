@@ -44,14 +44,14 @@ func (t *tracer) seedOpenSockets(identities *containerid.Resolver) (seedResult, 
 	if t.seedIter == nil {
 		return res, nil
 	}
-	owners, netnsPID := socketOwners(procRoot)
+	owners, netnsPID := socketOwners(identities.ProcRoot())
 	seeds := t.loader.Map(ebpftcpMapSeedOwners)
 	cgroupIDs := map[int]uint64{}
 	var namespaces []int
 	for _, pid := range netnsPID {
 		var sockets []procTCPSocket
 		for _, file := range []string{"tcp", "tcp6"} {
-			f, err := os.Open(filepath.Join(procRoot, strconv.Itoa(pid), "net", file))
+			f, err := os.Open(filepath.Join(identities.ProcRoot(), strconv.Itoa(pid), "net", file))
 			if err != nil {
 				continue
 			}
@@ -87,7 +87,7 @@ func (t *tracer) seedOpenSockets(identities *containerid.Resolver) (seedResult, 
 	defer clearMap(seeds)
 
 	for _, pid := range namespaces {
-		raw, err := t.runSeedIterIn(filepath.Join(procRoot, strconv.Itoa(pid), "ns/net"))
+		raw, err := t.runSeedIterIn(filepath.Join(identities.ProcRoot(), strconv.Itoa(pid), "ns/net"))
 		if err != nil {
 			res.skipped++
 			continue

@@ -24,7 +24,7 @@ func keyOf(id containerid.Identity) seriesKey {
 
 // series is the cumulative kill count of one key.
 type series struct {
-	identity containerid.Identity // latest seen: names may arrive late
+	identity containerid.Identity // as last emitted: refreshed at every scrape
 	kills    int64
 	start    time.Time // when this series began counting
 	lastKill time.Time
@@ -47,45 +47,26 @@ func newAggregate(maxKeys int, idle time.Duration) *aggregate {
 	return &aggregate{maxKeys: maxKeys, idle: idle, series: map[seriesKey]*series{}}
 }
 
-// add counts one kill at time at for the given identity.
+// add counts one kill at time at for the given identity. A series keeps the
+// identity of its first kill: the scrapes refresh it with the names known at
+// each emission (snapshot), the same for every later kill.
 func (a *aggregate) add(id containerid.Identity, at time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	key := keyOf(id)
+	if _, ok := a.series[key]; !ok && key != (seriesKey{}) && a.keysBesidesHost() >= a.maxKeys {
+		a.dropped++
+		key, id = seriesKey{}, containerid.Identity{}
+	}
 	s, ok := a.series[key]
 	if !ok {
-		if key != (seriesKey{}) && a.keysBesidesHost() >= a.maxKeys {
-			a.dropped++
-			key, id = seriesKey{}, containerid.Identity{}
-			s = a.series[key]
-		}
-		if s == nil {
-			s = &series{start: at}
-			a.series[key] = s
-		}
+		s = &series{identity: id, start: at}
+		a.series[key] = s
 	}
-	s.identity = mergeNames(id, s.identity)
 	s.kills++
 	if at.After(s.lastKill) {
 		s.lastKill = at
 	}
-}
-
-// mergeNames keeps the optional names an earlier lookup found when a later
-// one (classified from the cgroup path alone) lacks them.
-func mergeNames(latest, earlier containerid.Identity) containerid.Identity {
-	fill := func(dst *string, src string) {
-		if *dst == "" {
-			*dst = src
-		}
-	}
-	fill(&latest.Runtime, earlier.Runtime)
-	fill(&latest.Name, earlier.Name)
-	fill(&latest.ImageName, earlier.ImageName)
-	fill(&latest.PodName, earlier.PodName)
-	fill(&latest.PodNamespace, earlier.PodNamespace)
-	fill(&latest.K8sContainerName, earlier.K8sContainerName)
-	return latest
 }
 
 func (a *aggregate) keysBesidesHost() int {
@@ -103,14 +84,19 @@ type seriesSnapshot struct {
 }
 
 // snapshot drops series idle since before now-idle, then copies the rest,
-// ordered by container id (then pod, unit) so that output is stable.
-func (a *aggregate) snapshot(now time.Time) (out []seriesSnapshot, dropped int64) {
+// ordered by container id (then pod, unit) so that output is stable. Each
+// series' identity goes through refresh, and the result is kept as the
+// series' identity: a name learned after the kill shows from this scrape on,
+// and one the series had is never lost (refresh keeps the names it is
+// given). The key, and so the series, stays the same.
+func (a *aggregate) snapshot(now time.Time, refresh func(containerid.Identity) containerid.Identity) (out []seriesSnapshot, dropped int64) {
 	a.mu.Lock()
 	for key, s := range a.series {
 		if now.Sub(s.lastKill) > a.idle {
 			delete(a.series, key)
 			continue
 		}
+		s.identity = refresh(s.identity)
 		out = append(out, seriesSnapshot{identity: s.identity, kills: s.kills, start: s.start})
 	}
 	dropped = a.dropped

@@ -5,12 +5,11 @@ package oomreceiver // import "github.com/otelcol-node/otelcol-node/receiver/oom
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
 	"time"
 
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
 
-	"github.com/otelcol-node/otelcol-node/internal/containerid"
 	"github.com/otelcol-node/otelcol-node/receiver/oomreceiver/internal/metadata"
 )
 
@@ -25,10 +24,11 @@ const (
 
 	// minCollectionInterval rejects intervals that validate but cannot be
 	// meant: a bare number is read as nanoseconds, and `collection_interval: 1`
-	// would scrape without pause. A scrape only copies the kill counters, so
-	// 100ms (what the kernel tests use) costs nothing; it also bounds a
-	// non-zero scrape `timeout`.
-	minCollectionInterval = 100 * time.Millisecond
+	// would scrape without pause. It is every receiver's minimum: kills are
+	// counted as they happen, so the interval only sets the reporting delay,
+	// and nothing is gained below a second. It also bounds a non-zero scrape
+	// `timeout`.
+	minCollectionInterval = time.Second
 )
 
 // Config is the configuration of the oom receiver. The metrics and logs
@@ -45,16 +45,11 @@ type Config struct {
 	// long (the series ends; a later kill starts a new one).
 	IdleTimeout time.Duration `mapstructure:"idle_timeout"`
 
-	// ProcRoot and CgroupRoot are where procfs and cgroupfs are mounted: set
-	// them to /host/proc and /host/sys/fs/cgroup in a container.
-	ProcRoot   string `mapstructure:"proc_root"`
-	CgroupRoot string `mapstructure:"cgroup_root"`
-	// DockerSocket is the Docker Engine API socket used for container names;
-	// empty disables the lookups.
-	DockerSocket string `mapstructure:"docker_socket"`
-	// CgroupHierarchy chooses whose cgroup ids attribute kills: "auto" (the
-	// v1 memory hierarchy where it is mounted, else v2), "v1" or "v2".
-	CgroupHierarchy string `mapstructure:"cgroup_hierarchy"`
+	// ContainerIdentity names the container_identity extension whose
+	// resolver attributes kills (proc and cgroup roots, cgroup hierarchy,
+	// runtime sockets are set there). Without it the receiver uses a private
+	// resolver with the default paths.
+	ContainerIdentity *component.ID `mapstructure:"container_identity"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -62,8 +57,7 @@ type Config struct {
 
 // Validate checks the receiver's settings, the durations of the embedded
 // controller included: its own check only wants a positive interval, which
-// lets a unit-less number through as nanoseconds. The path rules are those
-// of delay_acct.
+// lets a unit-less number through as nanoseconds.
 func (cfg *Config) Validate() error {
 	var errs []error
 	if cfg.CollectionInterval < minCollectionInterval {
@@ -82,18 +76,6 @@ func (cfg *Config) Validate() error {
 	// A counter dropped between two scrapes would restart at every scrape.
 	if cfg.IdleTimeout < cfg.CollectionInterval {
 		errs = append(errs, fmt.Errorf("'idle_timeout' (%s) must not be shorter than 'collection_interval' (%s)", cfg.IdleTimeout, cfg.CollectionInterval))
-	}
-	if !filepath.IsAbs(cfg.ProcRoot) {
-		errs = append(errs, fmt.Errorf("'proc_root' must be an absolute path, got %q", cfg.ProcRoot))
-	}
-	if !filepath.IsAbs(cfg.CgroupRoot) {
-		errs = append(errs, fmt.Errorf("'cgroup_root' must be an absolute path, got %q", cfg.CgroupRoot))
-	}
-	if cfg.DockerSocket != "" && !filepath.IsAbs(cfg.DockerSocket) {
-		errs = append(errs, fmt.Errorf("'docker_socket' must be empty (no container names from Docker) or an absolute path, got %q", cfg.DockerSocket))
-	}
-	if err := containerid.ValidateHierarchyKey(cfg.CgroupHierarchy); err != nil {
-		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -24,9 +24,7 @@ func TestLoadConfig(t *testing.T) {
 	custom.CollectionInterval = 30 * time.Second
 	custom.MaxContainers = 100
 	custom.IdleTimeout = time.Hour
-	custom.ProcRoot = "/host/proc"
-	custom.CgroupRoot = "/host/sys/fs/cgroup"
-	custom.DockerSocket = ""
+	custom.ContainerIdentity = ptr(component.MustNewIDWithName("container_identity", "host"))
 
 	minimums := createDefaultConfig().(*Config)
 	minimums.CollectionInterval = minCollectionInterval
@@ -58,16 +56,13 @@ func TestInvalidConfig(t *testing.T) {
 		file    string
 		wantErr string
 	}{
-		{file: "config-invalid-collection-interval.yaml", wantErr: "'collection_interval' must be at least 100ms, got 1ns (a number without a unit is read as nanoseconds: write e.g. 15s)"},
-		{file: "config-invalid-timeout.yaml", wantErr: "'timeout' must be 0 (no limit) or at least 100ms, got 5ns"},
+		{file: "config-invalid-collection-interval.yaml", wantErr: "'collection_interval' must be at least 1s, got 1ns (a number without a unit is read as nanoseconds: write e.g. 15s)"},
+		{file: "config-invalid-collection-interval-short.yaml", wantErr: "'collection_interval' must be at least 1s, got 100ms"},
+		{file: "config-invalid-timeout.yaml", wantErr: "'timeout' must be 0 (no limit) or at least 1s, got 5ns"},
 		{file: "config-invalid-initial-delay.yaml", wantErr: "'initial_delay' must not be negative, got -1s"},
 		{file: "config-invalid-max-containers.yaml", wantErr: "'max_containers' must be positive, got 0"},
 		{file: "config-invalid-idle-timeout.yaml", wantErr: "'idle_timeout' (-5m0s) must not be shorter than 'collection_interval' (15s)"},
 		{file: "config-invalid-idle-timeout-short.yaml", wantErr: "'idle_timeout' (30s) must not be shorter than 'collection_interval' (1m0s)"},
-		{file: "config-invalid-proc-root.yaml", wantErr: `'proc_root' must be an absolute path, got ""`},
-		{file: "config-invalid-proc-root-relative.yaml", wantErr: `'proc_root' must be an absolute path, got "proc"`},
-		{file: "config-invalid-cgroup-root.yaml", wantErr: `'cgroup_root' must be an absolute path, got "sys/fs/cgroup"`},
-		{file: "config-invalid-docker-socket.yaml", wantErr: `'docker_socket' must be empty (no container names from Docker) or an absolute path, got "docker.sock"`},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			cm, err := confmaptest.LoadConf(filepath.Join("testdata", tc.file))
@@ -91,5 +86,29 @@ func TestInvalidConfigNamesComponent(t *testing.T) {
 		Receivers map[component.ID]component.Config `mapstructure:"receivers"`
 	}{Receivers: map[component.ID]component.Config{component.NewID(metadata.Type): cfg}}
 	assert.ErrorContains(t, confmap.Validate(collectorConfig),
-		"receivers::oom: 'collection_interval' must be at least 100ms, got 1ns")
+		"receivers::oom: 'collection_interval' must be at least 1s, got 1ns")
 }
+
+// TestContainerIdentityKey: container_identity is unset by default (a
+// private resolver), and a value that is no component ID is rejected when
+// the config is read, naming the key.
+func TestContainerIdentityKey(t *testing.T) {
+	assert.Nil(t, createDefaultConfig().(*Config).ContainerIdentity)
+
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config-invalid-container-identity.yaml"))
+	require.NoError(t, err)
+	sub, err := cm.Sub(metadata.Type.String())
+	require.NoError(t, err)
+	assert.ErrorContains(t, sub.Unmarshal(createDefaultConfig()), "container_identity")
+}
+
+// The removed path keys are rejected, not silently ignored: they moved to
+// the container_identity extension.
+func TestRemovedPathKeys(t *testing.T) {
+	for _, key := range []string{"proc_root", "cgroup_root", "docker_socket", "cgroup_hierarchy"} {
+		err := confmap.NewFromStringMap(map[string]any{key: "/host"}).Unmarshal(createDefaultConfig())
+		assert.ErrorContains(t, err, key)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -4,6 +4,7 @@ package oomreceiver // import "github.com/otelcol-node/otelcol-node/receiver/oom
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -12,7 +13,6 @@ import (
 	"go.opentelemetry.io/collector/scraper"
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
 
-	"github.com/otelcol-node/otelcol-node/internal/containerid"
 	"github.com/otelcol-node/otelcol-node/receiver/oomreceiver/internal/metadata"
 )
 
@@ -44,27 +44,32 @@ func createDefaultConfig() component.Config {
 		MetricsBuilderConfig: metadata.NewDefaultMetricsBuilderConfig(),
 		MaxContainers:        defaultMaxContainers,
 		IdleTimeout:          defaultIdleTimeout,
-		ProcRoot:             containerid.DefaultProcRoot,
-		CgroupRoot:           containerid.DefaultCgroupRoot,
-		DockerSocket:         containerid.DefaultDockerSocket,
-		CgroupHierarchy:      containerid.HierarchyAuto,
 	}
 }
 
 func (ss *sharedSources) createMetrics(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Metrics) (receiver.Metrics, error) {
 	oCfg := cfg.(*Config)
-	src := ss.acquire(oCfg, set)
-	s := newOOMScraper(src, oCfg, set, func() { ss.release(oCfg) })
-	sc, err := scraper.NewMetrics(s.scrape, scraper.WithStart(s.start), scraper.WithShutdown(s.shutdown))
+	shared, err := ss.load(oCfg, set)
 	if err != nil {
-		ss.release(oCfg)
 		return nil, err
 	}
-	return scraperhelper.NewMetricsController(&oCfg.ControllerConfig, set, next, scraperhelper.AddMetricsScraper(metadata.Type, sc))
+	s := newOOMScraper(shared, oCfg, set)
+	sc, err := scraper.NewMetrics(s.scrape, scraper.WithStart(s.start), scraper.WithShutdown(s.shutdown))
+	if err == nil {
+		var r receiver.Metrics
+		if r, err = scraperhelper.NewMetricsController(&oCfg.ControllerConfig, set, next, scraperhelper.AddMetricsScraper(metadata.Type, sc)); err == nil {
+			return r, nil
+		}
+	}
+	// This instance will never shut down: give its use of the source back.
+	return nil, errors.Join(err, s.shutdown(context.Background()))
 }
 
 func (ss *sharedSources) createLogs(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Logs) (receiver.Logs, error) {
 	oCfg := cfg.(*Config)
-	src := ss.acquire(oCfg, set)
-	return newLogsReceiver(src, oCfg, set, next, func() { ss.release(oCfg) }), nil
+	shared, err := ss.load(oCfg, set)
+	if err != nil {
+		return nil, err
+	}
+	return newLogsReceiver(shared, oCfg, set, next), nil
 }

@@ -23,7 +23,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componentstatus"
-	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -31,6 +30,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/otelcol-node/otelcol-node/internal/containerid"
+	"github.com/otelcol-node/otelcol-node/internal/containerid/containeridtest"
 	"github.com/otelcol-node/otelcol-node/internal/testenv"
 	"github.com/otelcol-node/otelcol-node/receiver/oomreceiver/internal/metadata"
 )
@@ -73,44 +73,62 @@ func (h *statusHost) permanentErrors() []error {
 	return errs
 }
 
-// testReceiver is a metrics and a logs instance of one configured receiver.
+// testReceiver is a metrics and a logs instance of one configured receiver,
+// on a host whose container_identity extension offers resolver. The metrics
+// instance is scraped by the test (scrape), not by a timer: the test takes a
+// scrape when it wants one, whatever the collection interval.
 type testReceiver struct {
-	metrics  *consumertest.MetricsSink
+	scraper  *oomScraper
 	logs     *consumertest.LogsSink
 	host     *statusHost
 	recorder *recorder
+	resolver *containerid.Resolver
 }
 
-func startTestReceiver(t *testing.T, opts sourceOptions, configure func(*Config)) *testReceiver {
+// startTestReceiver starts both instances the way the factory makes them,
+// attributing through a container identity resolver of idCfg.
+func startTestReceiver(t *testing.T, opts sourceOptions, idCfg containerid.Config) *testReceiver {
 	t.Helper()
 	testenv.RequireRoot(t)
 	rec := &recorder{byPID: map[uint32][][]byte{}, cgroupIDs: map[uint32][]uint64{}}
 	opts.onRecord = rec.onRecord
 	ss := newSharedSources()
 	ss.opts = opts
-	f := newFactory(ss)
-	cfg := f.CreateDefaultConfig().(*Config)
-	cfg.CollectionInterval = 100 * time.Millisecond
-	cfg.DockerSocket = ""
-	if configure != nil {
-		configure(cfg)
-	}
+	cfg := createDefaultConfig().(*Config)
+	cfg.ContainerIdentity = containeridtest.ID()
 	require.NoError(t, cfg.Validate())
 
-	tr := &testReceiver{metrics: new(consumertest.MetricsSink), logs: new(consumertest.LogsSink), host: &statusHost{Host: componenttest.NewNopHost()}, recorder: rec}
+	idHost, resolver := containeridtest.Host(t, idCfg)
+	tr := &testReceiver{logs: new(consumertest.LogsSink), host: &statusHost{Host: idHost}, recorder: rec, resolver: resolver}
 	set := receivertest.NewNopSettings(metadata.Type)
-	mr, err := f.CreateMetrics(context.Background(), set, cfg, tr.metrics)
+	metricsShared, err := ss.load(cfg, set)
 	require.NoError(t, err)
-	lr, err := f.CreateLogs(context.Background(), set, cfg, tr.logs)
+	tr.scraper = newOOMScraper(metricsShared, cfg, set)
+	logsShared, err := ss.load(cfg, set)
 	require.NoError(t, err)
-	require.NoError(t, mr.Start(context.Background(), tr.host))
+	lr := newLogsReceiver(logsShared, cfg, set, tr.logs)
+	require.NoError(t, tr.scraper.start(context.Background(), tr.host))
 	require.NoError(t, lr.Start(context.Background(), tr.host))
 	t.Cleanup(func() {
 		assert.NoError(t, lr.Shutdown(context.Background()))
-		assert.NoError(t, mr.Shutdown(context.Background()))
+		assert.NoError(t, tr.scraper.shutdown(context.Background()))
 	})
 	require.Empty(t, tr.host.permanentErrors(), "the receiver must not start degraded")
 	return tr
+}
+
+// withHierarchy is the container identity of a kernel test run under one of
+// kernelTestHierarchies, without Docker names.
+func withHierarchy(hierarchy string) containerid.Config {
+	return containerid.Config{Hierarchy: hierarchy, DisableDocker: true}
+}
+
+// scrape takes one scrape of the metrics instance now.
+func (tr *testReceiver) scrape(t *testing.T) pmetric.Metrics {
+	t.Helper()
+	m, err := tr.scraper.scrape(context.Background())
+	require.NoError(t, err)
+	return m
 }
 
 // recorder keeps the raw records of the test's own kills when -oom.record is set.
@@ -183,23 +201,27 @@ func (tr *testReceiver) waitKillRecord(t *testing.T, pid int) (plog.LogRecord, p
 	return recs[0], res[0]
 }
 
-// oomKillsOf returns the latest container.oom_kills value on the resource
-// whose container.id is containerID ("" = the resource without container.id).
-func (tr *testReceiver) oomKillsOf(containerID string) (int64, bool) {
-	all := tr.metrics.AllMetrics()
-	for n := len(all) - 1; n >= 0; n-- {
-		rms := all[n].ResourceMetrics()
-		for i := 0; i < rms.Len(); i++ {
-			rm := rms.At(i)
-			id, _ := rm.Resource().Attributes().Get("container.id")
-			if id.Str() != containerID {
-				continue
-			}
-			ms := rm.ScopeMetrics().At(0).Metrics()
-			for j := 0; j < ms.Len(); j++ {
-				if ms.At(j).Name() == "container.oom_kills" {
-					return ms.At(j).Sum().DataPoints().At(0).IntValue(), true
-				}
+// oomKillsOf scrapes and returns the container.oom_kills value on the
+// resource whose container.id is containerID ("" = the resource without
+// container.id).
+func (tr *testReceiver) oomKillsOf(t *testing.T, containerID string) (int64, bool) {
+	t.Helper()
+	return oomKillsIn(tr.scrape(t), containerID)
+}
+
+// oomKillsIn returns the container.oom_kills value of containerID in m.
+func oomKillsIn(m pmetric.Metrics, containerID string) (int64, bool) {
+	rms := m.ResourceMetrics()
+	for i := 0; i < rms.Len(); i++ {
+		rm := rms.At(i)
+		id, _ := rm.Resource().Attributes().Get("container.id")
+		if id.Str() != containerID {
+			continue
+		}
+		ms := rm.ScopeMetrics().At(0).Metrics()
+		for j := 0; j < ms.Len(); j++ {
+			if ms.At(j).Name() == "container.oom_kills" {
+				return ms.At(j).Sum().DataPoints().At(0).IntValue(), true
 			}
 		}
 	}
@@ -219,16 +241,11 @@ func randomUUID(t *testing.T) string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-// kernelTestHierarchies are the cgroup_hierarchy settings every kernel test
+// kernelTestHierarchies are the cgroup hierarchies every kernel test
 // runs under. The dev and CI machines are hybrid: the v1 memory controller
 // and the unified tree are mounted side by side, and a test cgroup exists at
 // one relative path in both, as a runtime (or the bench scripts) makes it.
 var kernelTestHierarchies = []string{containerid.HierarchyV1, containerid.HierarchyV2}
-
-// withHierarchy configures the receiver for one of kernelTestHierarchies.
-func withHierarchy(hierarchy string) func(*Config) {
-	return func(cfg *Config) { cfg.CgroupHierarchy = hierarchy }
-}
 
 // testCgroup is a cgroup at one relative path in the v1 memory hierarchy,
 // whose limit triggers the OOM kill, and in the unified hierarchy.
@@ -341,13 +358,12 @@ func attrStr(m pcommon.Map, key string) string {
 	return v.AsString()
 }
 
-func findResource(all []pmetric.Metrics, containerID string) pcommon.Resource {
-	for n := len(all) - 1; n >= 0; n-- {
-		for i := 0; i < all[n].ResourceMetrics().Len(); i++ {
-			res := all[n].ResourceMetrics().At(i).Resource()
-			if attrStr(res.Attributes(), "container.id") == containerID {
-				return res
-			}
+// findResource returns the resource of containerID in m, or an empty one.
+func findResource(m pmetric.Metrics, containerID string) pcommon.Resource {
+	for i := 0; i < m.ResourceMetrics().Len(); i++ {
+		res := m.ResourceMetrics().At(i).Resource()
+		if attrStr(res.Attributes(), "container.id") == containerID {
+			return res
 		}
 	}
 	return pcommon.NewResource()

@@ -5,7 +5,6 @@ package oomreceiver // import "github.com/otelcol-node/otelcol-node/receiver/oom
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/btf"
@@ -15,37 +14,25 @@ import (
 	"github.com/otelcol-node/otelcol-node/internal/containerid"
 )
 
-// resolverRescanInterval lets a cache miss rescan cgroupfs at most this
-// often. Only kills trigger lookups here, and they are rare, so a short
-// interval costs little and lets a container that is OOM-killed right after
-// it started (a common failure) be found with its names while its cgroup
-// still exists.
-const resolverRescanInterval = 100 * time.Millisecond
-
 // markVictimFeature is the one feature of this receiver; without it there
 // is nothing to collect, so it is required.
 const markVictimFeature = "mark_victim"
 
 // bpfKernelSource is the Linux kernel side of a source.
 type bpfKernelSource struct {
-	loader   *bpf.Loader
-	resolver *containerid.Resolver
+	loader *bpf.Loader
 }
 
 func (k *bpfKernelSource) Stats() (bpf.Stats, error) { return k.loader.Stats() }
 
-// Close stops the reader (inside loader.Close) before closing the resolver
-// the reader's handler uses.
-func (k *bpfKernelSource) Close() error {
-	return errors.Join(k.loader.Close(), k.resolver.Close())
-}
+// Close stops the reader, then closes the BPF object.
+func (k *bpfKernelSource) Close() error { return k.loader.Close() }
 
 // openKernelSource checks the host, picks the program matching the kernel's
-// mark_victim prototype, loads and attaches it and starts the reader. Every
-// error is a reason to run degraded.
-func openKernelSource(cfg *Config, opts sourceOptions, logger *zap.Logger,
-	newHandler func(identityResolver) bpf.RecordHandler,
-) (kernelSource, error) {
+// mark_victim prototype, loads and attaches it and starts the reader. The
+// program reports cgroup ids of hierarchy, the container identity
+// resolver's. Every error is a reason to run degraded.
+func openKernelSource(hierarchy containerid.Hierarchy, opts sourceOptions, logger *zap.Logger, handle bpf.RecordHandler) (kernelSource, error) {
 	cache := btf.NewCache()
 	useBTF := false
 	if !opts.forceTracepoint {
@@ -62,44 +49,30 @@ func openKernelSource(cfg *Config, opts sourceOptions, logger *zap.Logger,
 		return nil, err
 	}
 
-	resolver, err := containerid.NewResolver(containerid.Config{
-		ProcRoot:      cfg.ProcRoot,
-		CgroupRoot:    cfg.CgroupRoot,
-		DockerSocket:  cfg.DockerSocket,
-		DisableDocker: cfg.DockerSocket == "",
-		Hierarchy:     cfg.CgroupHierarchy,
-
-		MinRescanInterval: resolverRescanInterval,
-	}, logger)
-	if err != nil {
-		return nil, fmt.Errorf("setting up container identity: %w", err)
-	}
 	spec, err := loadOom()
 	if err != nil {
-		_ = resolver.Close()
 		return nil, fmt.Errorf("reading the embedded BPF object: %w", err)
 	}
 	loader, err := bpf.NewLoader(spec, bpf.LoaderOptions{
 		Logger:         logger,
-		CgroupV1Memory: resolver.Hierarchy().Kind == containerid.V1Memory,
+		CgroupV1Memory: hierarchy.Kind == containerid.V1Memory,
 		BTFCache:       cache,
 	})
 	if err != nil {
-		_ = resolver.Close()
 		return nil, err
 	}
-	k := &bpfKernelSource{loader: loader, resolver: resolver}
+	k := &bpfKernelSource{loader: loader}
 	if err := loader.Load(bpf.Feature{Name: markVictimFeature, Programs: []string{program}, Required: true}); err != nil {
 		_ = k.Close()
 		return nil, err
 	}
-	if _, err := loader.NewRingReader(oomMapEvents, newHandler(resolver)); err != nil {
+	if _, err := loader.NewRingReader(oomMapEvents, handle); err != nil {
 		_ = k.Close()
 		return nil, err
 	}
 	logger.Info("Watching OOM kills",
 		zap.String("program", program),
-		zap.Stringer("cgroup.hierarchy", resolver.Hierarchy().Kind))
+		zap.Stringer("cgroup.hierarchy", hierarchy.Kind))
 	return k, nil
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 
 	"github.com/otelcol-node/otelcol-node/internal/containerid"
 	"github.com/otelcol-node/otelcol-node/internal/dockertest"
@@ -58,13 +59,16 @@ func TestKubernetesPodContainerOOMKill(t *testing.T) {
 					assert.GreaterOrEqual(t, vm.Int(), anon.Int())
 					assert.WithinDuration(t, time.Now(), rec.Timestamp().AsTime(), killTimeout)
 
-					require.Eventually(t, func() bool {
-						n, ok := tr.oomKillsOf(containerID)
-						return ok && n == 1
-					}, killTimeout, 20*time.Millisecond, "container.oom_kills == 1 for %s", containerID)
-					// Later scrapes keep the cumulative value; no second kill appears.
+					// The kill is counted before its log record is consumed
+					// (same reader goroutine), so the next scrape has it.
+					n, ok := tr.oomKillsOf(t, containerID)
+					assert.True(t, ok, "container.oom_kills for %s", containerID)
+					assert.Equal(t, int64(1), n)
+					// Other threads' marks of the same victim, if any, come
+					// right behind the first; later scrapes keep the
+					// cumulative value and no second kill appears.
 					time.Sleep(300 * time.Millisecond)
-					n, _ := tr.oomKillsOf(containerID)
+					n, _ = tr.oomKillsOf(t, containerID)
 					assert.Equal(t, int64(1), n)
 					recs, _ := tr.killRecords(pid)
 					assert.Len(t, recs, 1)
@@ -124,10 +128,9 @@ func TestHostProcessOOMKill(t *testing.T) {
 			assert.False(t, hasContainer)
 			_, hasPod := res.Attributes().Get("k8s.pod.uid")
 			assert.False(t, hasPod)
-			require.Eventually(t, func() bool {
-				n, ok := tr.oomKillsOf("")
-				return ok && n >= 1 // other processes on the machine may be killed too
-			}, killTimeout, 20*time.Millisecond)
+			n, ok := tr.oomKillsOf(t, "")
+			assert.True(t, ok, "container.oom_kills without container attributes")
+			assert.GreaterOrEqual(t, n, int64(1), "other processes on the machine may be killed too")
 		})
 	}
 }
@@ -142,23 +145,23 @@ func TestDockerContainerOOMKill(t *testing.T) {
 	image := d.Image(t)
 	for _, hierarchy := range kernelTestHierarchies {
 		t.Run(hierarchy, func(t *testing.T) {
-			tr := startTestReceiver(t, sourceOptions{}, func(cfg *Config) {
-				cfg.DockerSocket = d.Socket()
-				cfg.CgroupHierarchy = hierarchy
-			})
+			tr := startTestReceiver(t, sourceOptions{}, containerid.Config{Hierarchy: hierarchy, DockerSocket: d.Socket()})
 
 			name := "oomtest-" + randomHex(t, 4)
 			id := d.Run(t, "--network", "none", "-m", "32m", "--memory-swap", "32m", "--name", name,
 				image, "sh", "-c", `x=a; while true; do x=$x$x; done`)
 
+			// Each scrape carries the names the resolver knows then: the
+			// engine's event stream names the container within moments.
+			var res pcommon.Resource
 			require.Eventually(t, func() bool {
-				n, ok := tr.oomKillsOf(id)
-				return ok && n == 1
-			}, killTimeout, 50*time.Millisecond, "container.oom_kills == 1 for container %s", id)
-			res := findResource(tr.metrics.AllMetrics(), id)
+				m := tr.scrape(t)
+				res = findResource(m, id)
+				n, ok := oomKillsIn(m, id)
+				return ok && n == 1 && attrStr(res.Attributes(), "container.name") == name
+			}, killTimeout, 50*time.Millisecond, "container.oom_kills == 1 for container %s, named %s", id, name)
 			t.Logf("resource of the killed container: %v", res.Attributes().AsRaw())
 			assert.Equal(t, "docker", attrStr(res.Attributes(), "container.runtime"))
-			assert.Equal(t, name, attrStr(res.Attributes(), "container.name"))
 
 			// The log record of the kill carries the same identity.
 			var found bool

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/otelcol-node/otelcol-node/internal/containerid"
+	"github.com/otelcol-node/otelcol-node/internal/sharedcomponent"
 	"github.com/otelcol-node/otelcol-node/receiver/oomreceiver/internal/metadata"
 )
 
@@ -25,46 +26,38 @@ const killEventName = "linux.oom.kill"
 // logsReceiver emits one log record per kill. Records are consumed on the
 // reader goroutine: a slow pipeline backs up into the kernel ring buffer,
 // where what cannot be queued is counted (events_lost), not silently dropped.
+// A record carries the names known when the kill was attributed: a log
+// record, unlike a counter, is never emitted again.
 type logsReceiver struct {
-	src     *source
-	next    consumer.Logs
-	rac     metadata.ResourceAttributesConfig
-	logger  *zap.Logger
-	release func()
-	sink    killSink
+	shared *sharedcomponent.Component[*source]
+	next   consumer.Logs
+	rac    metadata.ResourceAttributesConfig
+	logger *zap.Logger
+	sink   killSink
 
-	mu      sync.Mutex
-	started bool
-	once    sync.Once
+	once sync.Once
 }
 
-func newLogsReceiver(src *source, cfg *Config, set receiver.Settings, next consumer.Logs, release func()) *logsReceiver {
-	r := &logsReceiver{src: src, next: next, rac: cfg.ResourceAttributes, logger: set.Logger, release: release}
+func newLogsReceiver(shared *sharedcomponent.Component[*source], cfg *Config, set receiver.Settings, next consumer.Logs) *logsReceiver {
+	r := &logsReceiver{shared: shared, next: next, rac: cfg.ResourceAttributes, logger: set.Logger}
 	r.sink = r.consume
 	return r
 }
 
-// Start subscribes to the shared source; it never fails (see source.start).
-func (r *logsReceiver) Start(_ context.Context, host component.Host) error {
-	r.mu.Lock()
-	r.started = true
-	r.mu.Unlock()
-	r.src.addSink(&r.sink)
-	r.src.start(host)
-	return nil
+// Start subscribes to the shared source and starts it; only a configuration
+// error fails it (see source.Start).
+func (r *logsReceiver) Start(ctx context.Context, host component.Host) error {
+	r.shared.Unwrap().addSink(&r.sink)
+	return startShared(ctx, r.shared, host)
 }
 
-func (r *logsReceiver) Shutdown(context.Context) error {
+// Shutdown unsubscribes and gives this instance's use of the shared source
+// back, once.
+func (r *logsReceiver) Shutdown(ctx context.Context) error {
 	var err error
 	r.once.Do(func() {
-		r.mu.Lock()
-		started := r.started
-		r.mu.Unlock()
-		if started {
-			r.src.removeSink(&r.sink)
-			err = r.src.stop()
-		}
-		r.release()
+		r.shared.Unwrap().removeSink(&r.sink)
+		err = r.shared.Shutdown(ctx)
 	})
 	return err
 }

@@ -9,17 +9,13 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
-	"time"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/golden"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/plogtest"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/pkg/pdatatest/pmetrictest"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
 
 	"github.com/otelcol-node/otelcol-node/internal/bpf"
@@ -30,22 +26,46 @@ import (
 var update = flag.Bool("update", false, "rewrite the expected_*.yaml goldens of the replay tests")
 
 // fakeResolver answers from fixed tables, like a resolver whose cache holds
-// exactly these cgroups and processes.
+// exactly these cgroups and processes and that knows these container names.
+// It records the cgroups the source hands it to resolve (Observe).
 type fakeResolver struct {
-	cgroups map[uint64]containerid.Identity
-	pids    map[int]containerid.Identity
+	cgroups  map[uint64]containerid.Identity
+	pids     map[int]containerid.Identity
+	names    map[string]string // container id -> container.name
+	observed []observation
 }
 
-func (f fakeResolver) ByCgroupID(id uint64) (containerid.Identity, bool) {
+// observation is one Observe call.
+type observation struct {
+	cgroupID uint64
+	pid      uint32
+}
+
+func (f *fakeResolver) Lookup(id uint64) (containerid.Identity, bool) {
 	ident, ok := f.cgroups[id]
-	return ident, ok
+	return f.Refresh(ident), ok
 }
 
-func (f fakeResolver) ByPID(pid int) (containerid.Identity, error) {
+func (f *fakeResolver) Observe(id uint64, pid uint32) {
+	f.observed = append(f.observed, observation{cgroupID: id, pid: pid})
+}
+
+func (f *fakeResolver) Refresh(id containerid.Identity) containerid.Identity {
+	if name, ok := f.names[id.ContainerID]; ok && id.Name == "" {
+		id.Name = name
+	}
+	return id
+}
+
+func (f *fakeResolver) ByPID(pid int) (containerid.Identity, error) {
 	if ident, ok := f.pids[pid]; ok {
-		return ident, nil
+		return f.Refresh(ident), nil
 	}
 	return containerid.Identity{}, containerid.ErrProcessNotFound
+}
+
+func (*fakeResolver) Hierarchy() containerid.Hierarchy {
+	return containerid.Hierarchy{Kind: containerid.V2, MountPoint: "/sys/fs/cgroup"}
 }
 
 // fakeKernel stands in for the BPF side: the test feeds records to the
@@ -53,6 +73,11 @@ func (f fakeResolver) ByPID(pid int) (containerid.Identity, error) {
 type fakeKernel struct {
 	handle bpf.RecordHandler
 	stats  bpf.Stats
+}
+
+func (k *fakeKernel) open(_ containerid.Hierarchy, _ sourceOptions, _ *zap.Logger, handle bpf.RecordHandler) (kernelSource, error) {
+	k.handle = handle
+	return k, nil
 }
 
 func (k *fakeKernel) Stats() (bpf.Stats, error) { return k.stats, nil }
@@ -95,7 +120,7 @@ func TestReplay(t *testing.T) {
 	for _, tc := range []struct {
 		name          string
 		records       [][]byte
-		resolver      fakeResolver
+		resolver      *fakeResolver
 		maxContainers int
 	}{
 		// The cgroup is unknown to the resolver (created after its last
@@ -104,7 +129,7 @@ func TestReplay(t *testing.T) {
 		{name: "kubepods_tracepoint_fallback", records: [][]byte{kubeFallback}},
 		{name: "host_process", records: [][]byte{host}},
 		// The resolver knows the cgroup id and adds names.
-		{name: "resolved_by_cgroup_id", records: [][]byte{kube}, resolver: fakeResolver{cgroups: map[uint64]containerid.Identity{
+		{name: "resolved_by_cgroup_id", records: [][]byte{kube}, resolver: &fakeResolver{cgroups: map[uint64]containerid.Identity{
 			kubeKill.CgroupID: {
 				CgroupPath: kubeKill.CgroupPath, ContainerID: containerid.Classify(kubeKill.CgroupPath).ContainerID,
 				PodUID: containerid.Classify(kubeKill.CgroupPath).PodUID, Runtime: "containerd",
@@ -124,37 +149,23 @@ func TestReplay(t *testing.T) {
 			if tc.maxContainers > 0 {
 				cfg.MaxContainers = tc.maxContainers
 			}
-			kernel := &fakeKernel{}
-			open := func(_ *Config, _ sourceOptions, _ *zap.Logger, newHandler func(identityResolver) bpf.RecordHandler) (kernelSource, error) {
-				kernel.handle = newHandler(tc.resolver)
-				return kernel, nil
+			resolver := tc.resolver
+			if resolver == nil {
+				resolver = &fakeResolver{}
 			}
-			src := newSource(cfg, zap.NewNop(), open, sourceOptions{})
-			src.pageSize = 4096 // the recording machine's; keeps goldens portable
-			// Recorded monotonic times belong to another boot; kills "now"
-			// keep them clear of the idle timeout.
-			src.toWall = func(uint64) time.Time { return time.Now() }
-			set := receivertest.NewNopSettings(metadata.Type)
 			// A fixed instance name: it is the self-metrics resource's
 			// otelcol.component.id in the goldens.
-			set.ID = component.MustNewIDWithName(metadata.Type.String(), "replay")
-			logsSink := new(consumertest.LogsSink)
-			lr := newLogsReceiver(src, cfg, set, logsSink, func() {})
-			scr := newOOMScraper(src, cfg, set, func() {})
-			require.NoError(t, lr.Start(context.Background(), componenttest.NewNopHost()))
-			require.NoError(t, scr.start(context.Background(), componenttest.NewNopHost()))
+			ri := startReplayInstance(t, component.MustNewIDWithName(metadata.Type.String(), "replay"), cfg, nil, resolver)
 
 			for _, raw := range tc.records {
-				kernel.feed(raw)
+				ri.kernel.feed(raw)
 			}
-			metrics, err := scr.scrape(context.Background())
+			metrics, err := ri.scraper.scrape(context.Background())
 			require.NoError(t, err)
 			logs := plog.NewLogs()
-			for _, l := range logsSink.AllLogs() {
+			for _, l := range ri.logs.AllLogs() {
 				l.ResourceLogs().MoveAndAppendTo(logs.ResourceLogs())
 			}
-			require.NoError(t, lr.Shutdown(context.Background()))
-			require.NoError(t, scr.shutdown(context.Background()))
 
 			dir := filepath.Join("testdata", "replay", tc.name)
 			metricsFile, logsFile := filepath.Join(dir, "expected_metrics.yaml"), filepath.Join(dir, "expected_logs.yaml")

@@ -18,37 +18,58 @@ import (
 	"go.opentelemetry.io/collector/receiver/receivertest"
 	"go.uber.org/zap"
 
-	"github.com/otelcol-node/otelcol-node/internal/bpf"
 	"github.com/otelcol-node/otelcol-node/internal/containerid"
 	"github.com/otelcol-node/otelcol-node/receiver/oomreceiver/internal/metadata"
 )
 
 // replayInstance is one configured receiver (metrics and logs) fed recorded
-// kernel records through a fake kernel side.
+// kernel records through a fake kernel side, made the way the factory makes
+// it: both instances share one source.
 type replayInstance struct {
 	kernel  *fakeKernel
+	source  *source
 	scraper *oomScraper
 	logs    *consumertest.LogsSink
 }
 
-func startReplayInstance(t *testing.T, id component.ID, cfg *Config, resolver identityResolver) *replayInstance {
+// startReplayInstance starts the metrics and logs instances of cfg on host
+// (a nop host when nil). A non-nil resolver stands in for the container
+// identity; nil takes the resolver the collector's way, from the extension
+// cfg.ContainerIdentity names on host.
+func startReplayInstance(t *testing.T, id component.ID, cfg *Config, host component.Host, resolver identityResolver) *replayInstance {
 	t.Helper()
 	ri := &replayInstance{kernel: &fakeKernel{}, logs: new(consumertest.LogsSink)}
-	open := func(_ *Config, _ sourceOptions, _ *zap.Logger, newHandler func(identityResolver) bpf.RecordHandler) (kernelSource, error) {
-		ri.kernel.handle = newHandler(resolver)
-		return ri.kernel, nil
+	ss := newSharedSources()
+	ss.open = ri.kernel.open
+	if resolver != nil {
+		ss.acquire = func(component.Host, *component.ID, *zap.Logger) (identityResolver, func() error, error) {
+			return resolver, func() error { return nil }, nil
+		}
 	}
-	src := newSource(cfg, zap.NewNop(), open, sourceOptions{})
-	src.toWall = func(uint64) time.Time { return time.Now() }
+	if host == nil {
+		host = componenttest.NewNopHost()
+	}
 	set := receivertest.NewNopSettings(metadata.Type)
 	set.ID = id
-	lr := newLogsReceiver(src, cfg, set, ri.logs, func() {})
-	ri.scraper = newOOMScraper(src, cfg, set, func() {})
-	require.NoError(t, lr.Start(context.Background(), componenttest.NewNopHost()))
-	require.NoError(t, ri.scraper.start(context.Background(), componenttest.NewNopHost()))
+	logsShared, err := ss.load(cfg, set)
+	require.NoError(t, err)
+	metricsShared, err := ss.load(cfg, set)
+	require.NoError(t, err)
+	require.Same(t, logsShared, metricsShared, "one source per configured receiver")
+	ri.source = logsShared.Unwrap()
+	ri.source.pageSize = 4096 // the recording machine's; keeps goldens portable
+	// Recorded monotonic times belong to another boot; kills "now" keep them
+	// clear of the idle timeout.
+	ri.source.toWall = func(uint64) time.Time { return time.Now() }
+
+	lr := newLogsReceiver(logsShared, cfg, set, ri.logs)
+	ri.scraper = newOOMScraper(metricsShared, cfg, set)
+	require.NoError(t, lr.Start(context.Background(), host))
+	require.NoError(t, ri.scraper.start(context.Background(), host))
 	t.Cleanup(func() {
 		assert.NoError(t, lr.Shutdown(context.Background()))
 		assert.NoError(t, ri.scraper.shutdown(context.Background()))
+		assert.Zero(t, ss.sources.Len(), "the shared source is gone after both shut down")
 	})
 	return ri
 }
@@ -78,7 +99,7 @@ func TestResourceAttributeSwitches(t *testing.T) {
 	k, err := decodeKill(kube, fixedWall, 4096)
 	require.NoError(t, err)
 	path := containerid.Classify(k.CgroupPath)
-	resolver := fakeResolver{cgroups: map[uint64]containerid.Identity{k.CgroupID: {
+	resolver := &fakeResolver{cgroups: map[uint64]containerid.Identity{k.CgroupID: {
 		CgroupPath: k.CgroupPath, ContainerID: path.ContainerID, PodUID: path.PodUID, Runtime: "containerd",
 		PodName: "web-0", PodNamespace: "shop", K8sContainerName: "web",
 	}}}
@@ -98,7 +119,7 @@ func TestResourceAttributeSwitches(t *testing.T) {
 			cfg := createDefaultConfig().(*Config)
 			require.NoError(t, confmap.NewFromStringMap(tc.yaml).Unmarshal(cfg))
 			require.NoError(t, cfg.Validate())
-			ri := startReplayInstance(t, component.NewID(metadata.Type), cfg, resolver)
+			ri := startReplayInstance(t, component.NewID(metadata.Type), cfg, nil, resolver)
 			ri.kernel.feed(kube)
 
 			m, err := ri.scraper.scrape(context.Background())
@@ -134,7 +155,7 @@ func TestSelfMetricsCarryComponentID(t *testing.T) {
 	ids := []component.ID{component.NewID(metadata.Type), component.MustNewIDWithName(metadata.Type.String(), "2")}
 	var selfResources []pcommon.Resource
 	for _, id := range ids {
-		ri := startReplayInstance(t, id, createDefaultConfig().(*Config), fakeResolver{})
+		ri := startReplayInstance(t, id, createDefaultConfig().(*Config), nil, &fakeResolver{})
 		ri.kernel.feed(kube)
 		m, err := ri.scraper.scrape(context.Background())
 		require.NoError(t, err)

@@ -14,61 +14,50 @@ import (
 
 	"github.com/otelcol-node/otelcol-node/internal/bpf"
 	"github.com/otelcol-node/otelcol-node/internal/containerid"
+	"github.com/otelcol-node/otelcol-node/internal/sharedcomponent"
 	"github.com/otelcol-node/otelcol-node/receiver/oomreceiver/internal/metadata"
 )
 
 // oomScraper turns the shared aggregate into metrics on every collection
 // interval. Kills are counted as they arrive (on the reader goroutine), so a
-// scrape only copies the counters.
+// scrape only copies the counters and refreshes their identities.
 type oomScraper struct {
-	src     *source
-	mb      *metadata.MetricsBuilder
-	rac     metadata.ResourceAttributesConfig
-	id      component.ID // names the self-metrics resource (otelcol.component.id)
-	release func()
+	shared *sharedcomponent.Component[*source]
+	src    *source
+	mb     *metadata.MetricsBuilder
+	rac    metadata.ResourceAttributesConfig
+	id     component.ID // names the self-metrics resource (otelcol.component.id)
 
-	mu      sync.Mutex
-	started bool
-	once    sync.Once
+	once sync.Once
 }
 
-func newOOMScraper(src *source, cfg *Config, set receiver.Settings, release func()) *oomScraper {
+func newOOMScraper(shared *sharedcomponent.Component[*source], cfg *Config, set receiver.Settings) *oomScraper {
 	return &oomScraper{
-		src:     src,
-		mb:      metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set),
-		rac:     cfg.ResourceAttributes,
-		id:      set.ID,
-		release: release,
+		shared: shared,
+		src:    shared.Unwrap(),
+		mb:     metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set),
+		rac:    cfg.ResourceAttributes,
+		id:     set.ID,
 	}
 }
 
-// start launches the shared source; it never fails (see source.start).
-func (s *oomScraper) start(_ context.Context, host component.Host) error {
-	s.mu.Lock()
-	s.started = true
-	s.mu.Unlock()
-	s.src.start(host)
-	return nil
+// start starts the shared source; only a configuration error fails it (see
+// source.Start).
+func (s *oomScraper) start(ctx context.Context, host component.Host) error {
+	return startShared(ctx, s.shared, host)
 }
 
-func (s *oomScraper) shutdown(context.Context) error {
+// shutdown gives this instance's use of the shared source back, once.
+func (s *oomScraper) shutdown(ctx context.Context) error {
 	var err error
-	s.once.Do(func() {
-		s.mu.Lock()
-		started := s.started
-		s.mu.Unlock()
-		if started {
-			err = s.src.stop()
-		}
-		s.release()
-	})
+	s.once.Do(func() { err = s.shared.Shutdown(ctx) })
 	return err
 }
 
 func (s *oomScraper) scrape(context.Context) (pmetric.Metrics, error) {
 	now := time.Now()
 	ts := pcommon.NewTimestampFromTime(now)
-	counters, dropped := s.src.agg.snapshot(now)
+	counters, dropped := s.src.agg.snapshot(now, s.src.refresh)
 	for _, c := range counters {
 		s.mb.RecordContainerOomKillsDataPoint(ts, c.kills)
 		s.mb.EmitForResource(

@@ -3,12 +3,13 @@
 package oomreceiver // import "github.com/otelcol-node/otelcol-node/receiver/oomreceiver"
 
 import (
+	"context"
+	"errors"
 	"os"
 	"sync"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
-	"go.opentelemetry.io/collector/component/componentstatus"
 	"go.uber.org/zap"
 
 	"github.com/otelcol-node/otelcol-node/internal/bpf"
@@ -19,16 +20,31 @@ import (
 type killSink func(k kill, id containerid.Identity, attributedBy string)
 
 // kernelSource is what a running source holds open: the BPF object with its
-// reader, and the container identity resolver.
+// reader.
 type kernelSource interface {
 	Stats() (bpf.Stats, error)
 	Close() error
 }
 
-// openKernelSourceFunc opens the kernel side; newHandler builds the ring
-// buffer handler once the identity resolver exists.
-type openKernelSourceFunc func(cfg *Config, opts sourceOptions, logger *zap.Logger,
-	newHandler func(identityResolver) bpf.RecordHandler) (kernelSource, error)
+// openKernelSourceFunc opens the kernel side for the resolver's cgroup
+// hierarchy (whose ids the BPF program must report) and starts reading
+// records into handle.
+type openKernelSourceFunc func(hierarchy containerid.Hierarchy, opts sourceOptions, logger *zap.Logger,
+	handle bpf.RecordHandler) (kernelSource, error)
+
+// acquireResolverFunc gets the container identity resolver at Start, and
+// the function that gives it back at Shutdown.
+type acquireResolverFunc func(host component.Host, extensionID *component.ID, logger *zap.Logger) (identityResolver, func() error, error)
+
+// acquireResolver is the collector's way: the container_identity
+// extension's shared resolver, or a private one when none is named.
+func acquireResolver(host component.Host, extensionID *component.ID, logger *zap.Logger) (identityResolver, func() error, error) {
+	r, release, err := containerid.Acquire(host, extensionID, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, release, nil
+}
 
 // sourceOptions are test hooks; the zero value is production behaviour.
 type sourceOptions struct {
@@ -42,21 +58,24 @@ type sourceOptions struct {
 
 // source is the kernel side of one configured oom receiver: the BPF program,
 // the ring-buffer reader, attribution and the kill aggregate. The metrics and
-// logs instances of that receiver share it; the first Start opens it, the
-// last Shutdown closes it.
+// logs instances of that receiver share it (see sharedSources): it is a
+// component.Component, started once and shut down once.
 type source struct {
 	cfg      *Config
 	opts     sourceOptions
 	logger   *zap.Logger
 	open     openKernelSourceFunc
+	acquire  acquireResolverFunc
 	agg      *aggregate
 	pageSize uint64
 	toWall   func(ktimeNs uint64) time.Time
 
-	mu      sync.Mutex
-	running int
-	err     error // why the source is degraded; nil when collecting
-	kernel  kernelSource
+	mu       sync.Mutex
+	resolver identityResolver // from Start; nil before, or when acquiring it failed
+	release  func() error
+	failed   error // why Start failed (the named extension is missing)
+	degraded error // why the kernel side is not collecting; nil when collecting
+	kernel   kernelSource
 
 	sinksMu sync.RWMutex
 	sinks   map[*killSink]struct{}
@@ -64,12 +83,15 @@ type source struct {
 	dedup *killDedup // used by the reader goroutine only
 }
 
-func newSource(cfg *Config, logger *zap.Logger, open openKernelSourceFunc, opts sourceOptions) *source {
+var _ component.Component = (*source)(nil)
+
+func newSource(cfg *Config, logger *zap.Logger, open openKernelSourceFunc, acquire acquireResolverFunc, opts sourceOptions) *source {
 	return &source{
 		cfg:      cfg,
 		opts:     opts,
 		logger:   logger,
 		open:     open,
+		acquire:  acquire,
 		agg:      newAggregate(cfg.MaxContainers, cfg.IdleTimeout),
 		pageSize: uint64(os.Getpagesize()),
 		toWall:   monotonicToWall,
@@ -78,43 +100,54 @@ func newSource(cfg *Config, logger *zap.Logger, open openKernelSourceFunc, opts 
 	}
 }
 
-// start opens the kernel side on the first call. When that fails the
-// receiver runs degraded: the reason is logged once, and every instance that
-// starts reports it as its PermanentError status. start never fails Start:
-// the rest of the collector keeps running.
-func (s *source) start(host component.Host) {
+// Start acquires the container identity resolver, then opens the kernel
+// side. A missing container_identity extension is a configuration error
+// and fails Start. A kernel that cannot run the program (no BTF, verifier
+// rejection...) does not: the reason is logged once, the instances report
+// it as their status (startShared), and the rest of the collector keeps
+// running.
+func (s *source) Start(_ context.Context, host component.Host) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.running++
-	if s.running > 1 {
-		if s.err != nil {
-			componentstatus.ReportStatus(host, componentstatus.NewPermanentErrorEvent(s.err))
-		}
-		return
-	}
-	kernel, err := s.open(s.cfg, s.opts, s.logger, s.newHandler)
+	resolver, release, err := s.acquire(host, s.cfg.ContainerIdentity, s.logger)
 	if err != nil {
-		s.err = err
-		bpf.ReportDegraded(host, s.logger, err)
-		return
+		s.failed = err
+		return err
 	}
-	s.err, s.kernel = nil, kernel
+	s.resolver, s.release = resolver, release
+	kernel, err := s.open(resolver.Hierarchy(), s.opts, s.logger, s.newHandler(resolver))
+	if err != nil {
+		s.degraded = err
+		s.logger.Error("eBPF receiver degraded: not collecting", zap.Error(err))
+		return nil
+	}
+	s.kernel = kernel
+	return nil
 }
 
-// stop closes the kernel side when the last user stops.
-func (s *source) stop() error {
+// Shutdown stops the reader before giving the resolver back: the reader's
+// handler uses it.
+func (s *source) Shutdown(context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.running == 0 {
-		return nil
+	var errs []error
+	if s.kernel != nil {
+		errs = append(errs, s.kernel.Close())
+		s.kernel = nil
 	}
-	s.running--
-	if s.running > 0 || s.kernel == nil {
-		return nil
+	if s.release != nil {
+		errs = append(errs, s.release())
+		s.release = nil
 	}
-	err := s.kernel.Close()
-	s.kernel = nil
-	return err
+	return errors.Join(errs...)
+}
+
+// startResult tells how Start went: failed fails every instance's start,
+// degraded is reported as every instance's status.
+func (s *source) startResult() (failed, degraded error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.failed, s.degraded
 }
 
 // stats returns the plumbing's counters; ok is false when not collecting.
@@ -127,6 +160,18 @@ func (s *source) stats() (bpf.Stats, bool, error) {
 	}
 	st, err := kernel.Stats()
 	return st, true, err
+}
+
+// refresh gives an identity the names the resolver knows now: the one rule
+// for names that arrive late, applied at every emission.
+func (s *source) refresh(id containerid.Identity) containerid.Identity {
+	s.mu.Lock()
+	r := s.resolver
+	s.mu.Unlock()
+	if r == nil {
+		return id
+	}
+	return r.Refresh(id)
 }
 
 func (s *source) addSink(sink *killSink) {
