@@ -58,6 +58,8 @@ type aggregate struct {
 }
 
 type ownerCounts struct {
+	// id is the identity the owner was last emitted with; each emission
+	// refreshes it (core.currentIdentity).
 	id      containerid.Identity
 	sources map[string]*[numLevels]levelCounts
 	// series is the owner's pattern series; lru links them from most
@@ -70,11 +72,18 @@ type levelCounts struct {
 	patterns         map[string]*patternCount
 	overflow         int64
 	overflowLastSeen time.Time
+	// overflowStart is when the overflow bucket's series began: a bucket
+	// emptied at idle expiry starts over.
+	overflowStart time.Time
 }
 
 type patternCount struct {
-	count    int64
-	sample   string
+	count  int64
+	sample string
+	// start is when the series was created: the start timestamp of its
+	// cumulative points. A pattern that expires or is evicted and comes
+	// back is a new series, from 0 with a new start.
+	start    time.Time
 	lastSeen time.Time
 	// Where the pattern sits, for eviction from the owner's LRU list.
 	hash       string
@@ -125,18 +134,16 @@ func (a *aggregate) count(ownerKey string, id containerid.Identity, source strin
 		return
 	}
 	if len(lc.patterns) >= a.maxPatterns {
-		lc.overflow++
-		lc.overflowLastSeen = now
+		lc.addOverflow(1, now, now)
 		a.droppedByPatterns++
 		return
 	}
 	if a.series >= a.maxSeries && !a.makeRoom(o, now) {
-		lc.overflow++
-		lc.overflowLastSeen = now
+		lc.addOverflow(1, now, now)
 		a.droppedBySeries++
 		return
 	}
-	p := &patternCount{count: 1, sample: sampleOf(message, a.maxSample), lastSeen: now, hash: hash, level: lc}
+	p := &patternCount{count: 1, sample: sampleOf(message, a.maxSample), start: now, lastSeen: now, hash: hash, level: lc}
 	lc.patterns[hash] = p
 	if o.series == 0 {
 		a.holders++
@@ -144,6 +151,47 @@ func (a *aggregate) count(ownerKey string, id containerid.Identity, source strin
 	o.series++
 	a.series++
 	o.pushFront(p)
+}
+
+// rename moves what an owner's source counted under the pattern hash from
+// to the hash to, at every level: the miner generalised a pattern (its hash
+// follows its constant structure) or found two patterns to be one. A
+// pattern not counted yet under to takes from's series, count and start;
+// one already counted adds from's count, so both cumulative series stay
+// monotonic and the owner's total is unchanged.
+func (a *aggregate) rename(ownerKey, source, from, to string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	o := a.owners[ownerKey]
+	if o == nil {
+		return
+	}
+	levels := o.sources[source]
+	if levels == nil {
+		return
+	}
+	for i := range levels {
+		lc := &levels[i]
+		p := lc.patterns[from]
+		if p == nil {
+			continue
+		}
+		delete(lc.patterns, from)
+		into := lc.patterns[to]
+		if into == nil {
+			p.hash = to
+			lc.patterns[to] = p
+			continue
+		}
+		into.count += p.count
+		if p.lastSeen.After(into.lastSeen) {
+			into.lastSeen = p.lastSeen
+			o.unlink(into)
+			o.pushFront(into)
+		}
+		o.unlink(p)
+		a.removeSeries(o)
+	}
 }
 
 // makeRoom frees one series for a new pattern of o when o holds less than
@@ -171,8 +219,8 @@ func (a *aggregate) makeRoom(o *ownerCounts, now time.Time) bool {
 	p := victim.tail
 	victim.unlink(p)
 	delete(p.level.patterns, p.hash)
-	p.level.overflow += p.count
-	p.level.overflowLastSeen = now
+	// A new bucket holds the pattern's count, counted since its start.
+	p.level.addOverflow(p.count, p.start, now)
 	a.droppedBySeries += p.count
 	a.patternsEvicted++
 	a.removeSeries(victim)
@@ -222,29 +270,65 @@ func (a *aggregate) expire(now time.Time) {
 	}
 }
 
-// emit records every count into mb, one resource per owner.
-func (a *aggregate) emit(mb *metadata.MetricsBuilder, now pcommon.Timestamp) {
+// addOverflow adds n messages, counted since start, to the overflow bucket.
+func (lc *levelCounts) addOverflow(n int64, start, now time.Time) {
+	if lc.overflow == 0 {
+		lc.overflowStart = start
+	}
+	lc.overflow += n
+	lc.overflowLastSeen = now
+}
+
+// emit records every count into mb, one resource per owner, whose identity
+// identify refreshes from the one it was last emitted with. With
+// perSeriesStart each point carries its series' start time; without (the
+// user disabled an attribute that tells series apart, so the builder sums
+// them into one point) the builder's own start time.
+func (a *aggregate) emit(mb *metadata.MetricsBuilder, now pcommon.Timestamp, identify func(containerid.Identity) containerid.Identity, perSeriesStart bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	record := func(start time.Time, count int64, source string, level metadata.AttributeLevel, hash, sample string) {
+		if perSeriesStart {
+			// The generated builder stamps every point with its start
+			// time; setting it per point is how a series gets its own.
+			mb.Reset(metadata.WithStartTime(pcommon.NewTimestampFromTime(start)))
+		}
+		mb.RecordContainerLogMessagesDataPoint(now, count, source, level, hash, sample)
+	}
 	for _, o := range a.owners {
 		for source, levels := range o.sources {
 			for l := range levels {
 				lc := &levels[l]
 				level := levelAttribute(loglevel.Level(l))
 				for hash, p := range lc.patterns {
-					mb.RecordContainerLogMessagesDataPoint(now, p.count, source, level, hash, p.sample)
+					record(p.start, p.count, source, level, hash, p.sample)
 				}
 				if lc.overflow > 0 {
-					mb.RecordContainerLogMessagesDataPoint(now, lc.overflow, source, level, overflowPatternHash, "")
+					record(lc.overflowStart, lc.overflow, source, level, overflowPatternHash, "")
 				}
 			}
 		}
+		o.id = identify(o.id)
 		// Through the generated builder, so that resource_attributes
 		// switches (enabled: false) apply.
 		rb := mb.NewResourceBuilder()
 		o.id.SetResource(rb)
 		mb.EmitForResource(metadata.WithResource(rb.Emit()))
 	}
+}
+
+// currentIdentity refreshes owner's identity with identify and returns it,
+// so that its log records carry what its metrics carry. An owner without
+// counts (expired meanwhile) gets seed, refreshed.
+func (a *aggregate) currentIdentity(owner string, seed containerid.Identity, identify func(containerid.Identity) containerid.Identity) containerid.Identity {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	o := a.owners[owner]
+	if o == nil {
+		return identify(seed)
+	}
+	o.id = identify(o.id)
+	return o.id
 }
 
 func (a *aggregate) stats() aggregateStats {

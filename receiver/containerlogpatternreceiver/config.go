@@ -19,12 +19,9 @@ const (
 	startAtBeginning = "beginning"
 
 	defaultDockerContainersDir   = "/var/lib/docker/containers"
-	defaultDockerSocket          = "/var/run/docker.sock"
 	defaultPodsDir               = "/var/log/pods"
-	defaultProcRoot              = "/proc"
-	defaultCgroupRoot            = "/sys/fs/cgroup"
 	defaultJournalctlPath        = "journalctl"
-	defaultPollInterval          = 200 * time.Millisecond
+	defaultPollInterval          = time.Second
 	defaultRescanInterval        = 10 * time.Second
 	defaultMaxLogSize            = 1 << 20
 	defaultMaxMessageBytes       = 64 << 10
@@ -106,6 +103,12 @@ type Config struct {
 	// StorageID names a storage extension that keeps file offsets and the
 	// journal cursor across restarts.
 	StorageID *component.ID `mapstructure:"storage"`
+	// ContainerIdentity names the container_identity extension whose
+	// resolver attributes logs to containers and names them (procfs,
+	// cgroupfs and runtime sockets are configured there, once for the
+	// collector). Without it the receiver uses a private resolver with the
+	// default paths.
+	ContainerIdentity *component.ID `mapstructure:"container_identity"`
 
 	// prevent unkeyed literal initialization
 	_ struct{}
@@ -114,11 +117,9 @@ type Config struct {
 // DockerConfig configures the Docker json-file source.
 type DockerConfig struct {
 	Enabled bool `mapstructure:"enabled"`
-	// ContainersDir is Docker's <data-root>/containers directory.
+	// ContainersDir is Docker's <data-root>/containers directory. Container
+	// names come from the container identity resolver, not from here.
 	ContainersDir string `mapstructure:"containers_dir"`
-	// Socket is the Docker Engine API socket used for container names;
-	// names are optional and an absent socket is not an error.
-	Socket string `mapstructure:"socket"`
 }
 
 // CRIConfig configures the CRI log file source.
@@ -146,11 +147,9 @@ type JournaldConfig struct {
 // container's processes, read through /proc/<pid>/root.
 type ContainerFilesConfig struct {
 	Enabled bool `mapstructure:"enabled"`
-	// Include lists glob patterns inside the container's root.
+	// Include lists glob patterns inside the container's root. Processes
+	// are found under the container identity resolver's proc root.
 	Include []string `mapstructure:"include"`
-	// ProcRoot and CgroupRoot are where procfs and cgroupfs are mounted.
-	ProcRoot   string `mapstructure:"proc_root"`
-	CgroupRoot string `mapstructure:"cgroup_root"`
 	// RescanInterval is how often processes are scanned for new containers.
 	RescanInterval time.Duration `mapstructure:"rescan_interval"`
 	// MaxContainers caps the container roots followed at once.
@@ -158,8 +157,9 @@ type ContainerFilesConfig struct {
 }
 
 // Validate checks the configuration, naming the YAML key of each problem.
-// What it cannot see is checked at start: that the extension named by
-// 'storage' is configured (a receiver's config does not see the others).
+// What it cannot see is checked at start: that the extensions named by
+// 'storage' and 'container_identity' are configured (a receiver's config
+// does not see the others).
 func (cfg *Config) Validate() error {
 	var errs []error
 	if cfg.StartAt != startAtEnd && cfg.StartAt != startAtBeginning {

@@ -34,13 +34,13 @@ func TestLoadConfig(t *testing.T) {
 	custom.PatternIdleTimeout = 30 * time.Minute
 	custom.MultilineFlushTimeout = 2 * time.Second
 	custom.StorageID = &storageID
+	identityID := component.MustNewID("container_identity")
+	custom.ContainerIdentity = &identityID
 	custom.Docker.ContainersDir = "/host/var/lib/docker/containers"
-	custom.Docker.Socket = "/host/run/docker.sock"
 	custom.CRI.Enabled = false
 	custom.Journald.Directory = "/host/var/log/journal"
 	custom.Journald.Units = []string{"kubelet.service", "containerd.service"}
 	custom.ContainerFiles.Include = []string{"/var/log/app/*.log"}
-	custom.ContainerFiles.ProcRoot = "/host/proc"
 	custom.ContainerFiles.RescanInterval = time.Minute
 
 	tests := []struct {
@@ -124,5 +124,38 @@ func TestStorageNotConfigured(t *testing.T) {
 	require.NoError(t, err)
 	err = r.Start(context.Background(), componenttest.NewNopHost())
 	assert.ErrorContains(t, err, `'storage': extension "file_storage" is not running: configure it under 'extensions' and list it in 'service::extensions'`)
+	require.NoError(t, r.Shutdown(context.Background()))
+}
+
+// TestRemovedKeysRejected: procfs, cgroupfs and the Docker socket are the
+// container_identity extension's keys now; the receiver rejects its old
+// ones instead of ignoring them.
+func TestRemovedKeysRejected(t *testing.T) {
+	for _, removed := range []struct{ section, key string }{
+		{"docker", "socket"},
+		{"container_files", "proc_root"},
+		{"container_files", "cgroup_root"},
+	} {
+		t.Run(removed.section+"::"+removed.key, func(t *testing.T) {
+			cfg := NewFactory().CreateDefaultConfig()
+			conf := confmap.NewFromStringMap(map[string]any{removed.section: map[string]any{removed.key: "/host/x"}})
+			assert.ErrorContains(t, conf.Unmarshal(cfg), "has invalid keys: "+removed.key)
+		})
+	}
+}
+
+// TestContainerIdentityNotConfigured names the 'container_identity' key
+// when the extension it names is not running.
+func TestContainerIdentityNotConfigured(t *testing.T) {
+	cfg := testConfig()
+	cfg.CRI.Enabled = true
+	cfg.CRI.PodsDir = t.TempDir()
+	identityID := component.MustNewID("container_identity")
+	cfg.ContainerIdentity = &identityID
+	require.NoError(t, cfg.Validate())
+	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, new(consumertest.MetricsSink))
+	require.NoError(t, err)
+	err = r.Start(context.Background(), componenttest.NewNopHost())
+	assert.ErrorContains(t, err, `'container_identity': extension "container_identity" is not configured`)
 	require.NoError(t, r.Shutdown(context.Background()))
 }

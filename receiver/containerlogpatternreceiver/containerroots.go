@@ -4,7 +4,6 @@ package containerlogpatternreceiver // import "github.com/otelcol-node/otelcol-n
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -28,7 +27,7 @@ import (
 // checkpoints, so nothing is recounted or skipped.
 type containerRoots struct {
 	c        *core
-	resolver *containerid.Resolver
+	resolver *containerid.Resolver // shared: released by the core, never closed here
 	selfPID  int
 
 	followed  map[string]*followedRoot // by container id
@@ -42,17 +41,10 @@ type followedRoot struct {
 	manager *fileconsumer.Manager
 }
 
-func newContainerRoots(c *core) (*containerRoots, error) {
-	cfg := c.cfg.ContainerFiles
-	r, err := containerid.NewResolver(containerid.Config{
-		ProcRoot:     cfg.ProcRoot,
-		CgroupRoot:   cfg.CgroupRoot,
-		DockerSocket: c.cfg.Docker.Socket,
-	}, c.set.Logger)
-	if err != nil {
-		return nil, fmt.Errorf("container identity resolver: %w", err)
-	}
-	return &containerRoots{c: c, resolver: r, selfPID: os.Getpid(), followed: make(map[string]*followedRoot), firstScan: true}, nil
+// newContainerRoots follows containers through the processes under the
+// resolver's proc root, the one the container_identity extension reads.
+func newContainerRoots(c *core, resolver *containerid.Resolver) *containerRoots {
+	return &containerRoots{c: c, resolver: resolver, selfPID: os.Getpid(), followed: make(map[string]*followedRoot), firstScan: true}
 }
 
 func (cr *containerRoots) run(ctx context.Context) {
@@ -72,12 +64,13 @@ func (cr *containerRoots) run(ctx context.Context) {
 // rescan finds one live process per container, starts following new
 // containers and moves or stops those whose process is gone.
 func (cr *containerRoots) rescan() {
-	procRoot := cr.c.cfg.ContainerFiles.ProcRoot
+	procRoot := cr.resolver.ProcRoot()
 	entries, err := os.ReadDir(procRoot)
 	if err != nil {
 		cr.c.set.Logger.Debug("scanning processes", zap.Error(err))
 		return
 	}
+	hostRoots := cr.hostRoots(procRoot)
 	followedPIDs := make(map[int]string, len(cr.followed))
 	for id, f := range cr.followed {
 		followedPIDs[f.pid] = id
@@ -96,6 +89,14 @@ func (cr *containerRoots) rescan() {
 		}
 		ident, err := cr.resolver.ByPID(pid)
 		if err != nil || !ident.IsContainer() {
+			continue
+		}
+		if isRuntimeInit(procRoot, pid) && sharesRoot(procRoot, pid, hostRoots) {
+			// The runtime's init (runc init) is in the container's cgroup
+			// before it moves into the container's root: through it the
+			// host's own /var/log would be counted as the container's.
+			// Other processes on the host's root are followed: a
+			// container without a root of its own writes its logs there.
 			continue
 		}
 		// Prefer the container's oldest process (lowest pid, usually its
@@ -138,7 +139,7 @@ func (cr *containerRoots) rescan() {
 }
 
 func (cr *containerRoots) follow(id string, pid int, ident containerid.Identity, startAt string) error {
-	prefix := filepath.Join(cr.c.cfg.ContainerFiles.ProcRoot, strconv.Itoa(pid), "root")
+	prefix := filepath.Join(cr.resolver.ProcRoot(), strconv.Itoa(pid), "root")
 	include := make([]string, 0, len(cr.c.cfg.ContainerFiles.Include))
 	for _, p := range cr.c.cfg.ContainerFiles.Include {
 		include = append(include, prefix+p)
@@ -192,7 +193,59 @@ func (cr *containerRoots) stopAll() {
 	for id := range cr.followed {
 		cr.stop(id, false)
 	}
-	_ = cr.resolver.Close()
+}
+
+// hostRoots returns the root directories of the host's init and of the
+// collector, those readable: a process in a container's cgroup that still
+// has one of them as its root has not entered the container's root yet.
+// (The host init's may be unreadable from another user namespace.)
+func (cr *containerRoots) hostRoots(procRoot string) []os.FileInfo {
+	var roots []os.FileInfo
+	for _, pid := range []int{1, cr.selfPID} {
+		if fi, err := os.Stat(filepath.Join(procRoot, strconv.Itoa(pid), "root")); err == nil {
+			roots = append(roots, fi)
+		}
+	}
+	return roots
+}
+
+// runtimeInitNames are the comm values of OCI runtimes' init processes
+// before they exec the container's command (runc renames its stages
+// "runc:[0:PARENT]", "runc:[1:CHILD]", "runc:[2:INIT]").
+var runtimeInitNames = []string{"runc", "crun", "youki"}
+
+// isRuntimeInit reports whether process pid is an OCI runtime that has not
+// exec'd the container's command yet.
+func isRuntimeInit(procRoot string, pid int) bool {
+	comm, err := os.ReadFile(filepath.Join(procRoot, strconv.Itoa(pid), "comm"))
+	if err != nil {
+		return false
+	}
+	name := strings.TrimSpace(string(comm))
+	for _, runtime := range runtimeInitNames {
+		if name == runtime || strings.HasPrefix(name, runtime+":") {
+			return true
+		}
+	}
+	return false
+}
+
+// sharesRoot reports whether process pid has one of roots as its root
+// directory.
+func sharesRoot(procRoot string, pid int, roots []os.FileInfo) bool {
+	if len(roots) == 0 {
+		return false
+	}
+	fi, err := os.Stat(filepath.Join(procRoot, strconv.Itoa(pid), "root"))
+	if err != nil {
+		return false
+	}
+	for _, root := range roots {
+		if os.SameFile(fi, root) {
+			return true
+		}
+	}
+	return false
 }
 
 func checkpointScope(containerID string) string { return "container." + containerID }

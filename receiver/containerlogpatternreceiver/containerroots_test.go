@@ -12,6 +12,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
+	"github.com/otelcol-node/otelcol-node/internal/containerid/containeridtest"
 )
 
 // fakeContainerProcess makes <proc>/<pid> look like a process of a Docker
@@ -55,12 +58,12 @@ func TestContainerFilesFollowerMoves(t *testing.T) {
 	}
 	write(5) // history: the container was there when the receiver started
 
+	// procfs and cgroupfs are where the container_identity extension says.
+	host, _ := containeridtest.Host(t, containerid.Config{ProcRoot: procRoot, CgroupRoot: cgroupRoot, DisableDocker: true})
 	cfg := testConfig()
 	cfg.ContainerFiles.Enabled = true
-	cfg.ContainerFiles.ProcRoot = procRoot
-	cfg.ContainerFiles.CgroupRoot = cgroupRoot
 	cfg.ContainerFiles.RescanInterval = 100 * time.Millisecond
-	sink := startMetrics(t, cfg)
+	sink := startMetricsOn(t, cfg, host)
 	time.Sleep(500 * time.Millisecond)
 
 	write(20)
@@ -81,4 +84,30 @@ func TestContainerFilesFollowerMoves(t *testing.T) {
 	write(10)
 	time.Sleep(time.Second)
 	assert.Equal(t, int64(35), totalFor(latestCounts(sink), id))
+}
+
+// A runtime's init on the host's root is not followed (its /var/log is the
+// host's); any other process on the host's root is, and so is a runtime
+// init already in a root of its own.
+func TestContainerFilesSkipsRuntimeInitOnHostRoot(t *testing.T) {
+	procRoot := t.TempDir()
+	hostRoot, containerRoot := t.TempDir(), t.TempDir()
+	process := func(pid int, comm, root string) {
+		dir := filepath.Join(procRoot, fmt.Sprint(pid))
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "comm"), []byte(comm+"\n"), 0o644))
+		require.NoError(t, os.Symlink(root, filepath.Join(dir, "root")))
+	}
+	process(1, "systemd", hostRoot)
+	process(10, "runc:[2:INIT]", hostRoot)
+	process(11, "crun", hostRoot)
+	process(12, "log-writer", hostRoot)
+	process(13, "runc:[2:INIT]", containerRoot)
+	hostRoots := (&containerRoots{selfPID: 1}).hostRoots(procRoot)
+	skipped := func(pid int) bool { return isRuntimeInit(procRoot, pid) && sharesRoot(procRoot, pid, hostRoots) }
+	assert.True(t, skipped(10))
+	assert.True(t, skipped(11))
+	assert.False(t, skipped(12), "a process without a root of its own writes its logs to the host's")
+	assert.False(t, skipped(13))
+	assert.False(t, skipped(99), "a vanished process")
 }

@@ -24,11 +24,15 @@ import (
 	"github.com/otelcol-node/otelcol-node/internal/patternminer"
 )
 
-// maintenanceInterval is how often idle multiline messages are flushed and
-// buffered log records shipped; expiry runs on a slower beat.
+// The maintenance beat flushes idle multiline messages and ships buffered
+// log records once per multiline_flush_timeout, within these bounds: a
+// message is counted between one and two timeouts after its last line,
+// and an idle node wakes at most once a second for it. Expiry runs on a
+// slower beat.
 const (
-	maintenanceInterval = 100 * time.Millisecond
-	expiryInterval      = 30 * time.Second
+	minMaintenanceInterval = 10 * time.Millisecond
+	maxMaintenanceInterval = time.Second
+	expiryInterval         = 30 * time.Second
 	// minerClustersPerPattern sizes a stream's miner relative to the
 	// patterns it may count.
 	minerClustersPerPattern = 2
@@ -56,7 +60,13 @@ type core struct {
 	runtime  *fileconsumer.Manager
 	journald *journaldSource
 	roots    *containerRoots
-	docker   *containerid.DockerClient
+	rotation *rotationWatch // nil where the platform has no file watch
+
+	// resolver names the containers the logs come from; nil when no
+	// private resolver could be made (no cgroupfs), and then the logs are
+	// attributed by their paths alone. release gives it back at shutdown.
+	resolver *containerid.Resolver
+	release  func() error
 }
 
 type streamKey struct {
@@ -88,19 +98,20 @@ func (c *core) start(ctx context.Context, host component.Host) error {
 	} else {
 		c.checkpoints = newMemoryPersister()
 	}
+	if err := c.acquireResolver(host); err != nil {
+		return c.abort(err)
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 
-	if c.cfg.Docker.Enabled {
-		c.docker = containerid.NewDockerClient(containerid.DockerClientConfig{Socket: c.cfg.Docker.Socket}, c.set.Logger)
-	}
 	if c.cfg.Docker.Enabled || c.cfg.CRI.Enabled {
-		m, err := c.newRuntimeManager()
+		m, w, err := c.newWatchedRuntime()
 		if err != nil {
 			return c.abort(fmt.Errorf("building runtime log tailer: %w", err))
 		}
+		c.rotation = w
 		c.restorePending(ctx, runtimeScope)
-		if err := m.Start(c.tailerPersister(runtimeScope)); err != nil {
+		if err := m.Start(w.observePolls(c.tailerPersister(runtimeScope))); err != nil {
 			return c.abort(fmt.Errorf("starting runtime log tailer: %w", err))
 		}
 		c.runtime = m
@@ -110,13 +121,12 @@ func (c *core) start(ctx context.Context, host component.Host) error {
 		c.wg.Go(func() { c.journald.run(runCtx) })
 	}
 	if c.cfg.ContainerFiles.Enabled {
-		roots, err := newContainerRoots(c)
-		if err != nil {
-			// No cgroup hierarchy or procfs: this source cannot work, the
-			// others can (degraded mode).
-			c.set.Logger.Warn("container_files source disabled", zap.Error(err))
-			componentstatus.ReportStatus(host, componentstatus.NewPermanentErrorEvent(fmt.Errorf("container_files source disabled: %w", err)))
+		if c.resolver == nil {
+			// No cgroup hierarchy: this source cannot tell containers
+			// apart, the others can (degraded mode).
+			componentstatus.ReportStatus(host, componentstatus.NewPermanentErrorEvent(errors.New("container_files source disabled: no container identity resolver")))
 		} else {
+			roots := newContainerRoots(c, c.resolver)
 			c.roots = roots
 			c.wg.Go(func() { roots.run(runCtx) })
 		}
@@ -125,6 +135,23 @@ func (c *core) start(ctx context.Context, host component.Host) error {
 	c.set.Logger.Info("container log pattern receiver started",
 		zap.Bool("docker", c.cfg.Docker.Enabled), zap.Bool("cri", c.cfg.CRI.Enabled),
 		zap.Bool("journald", c.cfg.Journald.Enabled), zap.Bool("container_files", c.roots != nil))
+	return nil
+}
+
+// acquireResolver takes the resolver of the container_identity extension,
+// or a private one without it. A named extension that is missing fails the
+// start: the user named it. A private resolver that cannot be made (no
+// cgroupfs) leaves the logs attributed by their paths alone.
+func (c *core) acquireResolver(host component.Host) error {
+	r, release, err := containerid.Acquire(host, c.cfg.ContainerIdentity, c.set.Logger)
+	if err != nil {
+		if c.cfg.ContainerIdentity != nil {
+			return err
+		}
+		c.set.Logger.Warn("no container identity resolver: logs are attributed by their paths only, without container names", zap.Error(err))
+		return nil
+	}
+	c.resolver, c.release = r, release
 	return nil
 }
 
@@ -142,6 +169,10 @@ func (c *core) shutdown(ctx context.Context) error {
 		errs = append(errs, c.runtime.Stop())
 		c.runtime = nil
 	}
+	// After the tailer's Stop: its last poll may still have reported
+	// files to the watch.
+	c.rotation.stop()
+	c.rotation = nil
 	c.wg.Wait()
 	if c.roots != nil {
 		c.roots.stopAll()
@@ -162,8 +193,9 @@ func (c *core) shutdown(ctx context.Context) error {
 	if c.journald != nil {
 		c.journald.saveCursor(ctx, c.journald.currentCursor())
 	}
-	if c.docker != nil {
-		c.docker.Close()
+	if c.release != nil {
+		errs = append(errs, c.release())
+		c.release = nil
 	}
 	if c.storage != nil {
 		errs = append(errs, c.storage.Close(ctx))
@@ -175,7 +207,7 @@ func (c *core) shutdown(ctx context.Context) error {
 // maintain completes idle multiline messages, ships log records and expires
 // idle patterns and streams.
 func (c *core) maintain(ctx context.Context) {
-	ticker := time.NewTicker(maintenanceInterval)
+	ticker := time.NewTicker(min(max(c.cfg.MultilineFlushTimeout, minMaintenanceInterval), maxMaintenanceInterval))
 	defer ticker.Stop()
 	lastExpiry := time.Now()
 	for {
@@ -264,7 +296,8 @@ func (c *core) streamFor(owner, source string, format lineFormat, scope string, 
 	if full {
 		return nil
 	}
-	// Resolve the identity outside the lock: it may ask the Docker engine.
+	// The identity is what the path or the process says; names are added
+	// at each emission (currentIdentity), never waited for here.
 	id := identity()
 	miner, err := patternminer.New(c.minerConfig())
 	if err != nil {

@@ -3,14 +3,25 @@
 package containerlogpatternreceiver
 
 import (
+	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/receiver/receivertest"
 
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
+	"github.com/otelcol-node/otelcol-node/internal/containerid/containeridtest"
 	"github.com/otelcol-node/otelcol-node/internal/dockertest"
+	"github.com/otelcol-node/otelcol-node/receiver/containerlogpatternreceiver/internal/metadata"
 )
 
 // dockerScript writes a scripted mix of messages to stdout and stderr, and
@@ -44,13 +55,13 @@ func TestDockerContainers(t *testing.T) {
 	image := d.Image(t)
 	root := d.Docker(t, "info", "--format", "{{.DockerRootDir}}")
 
+	host, _ := containeridtest.Host(t, containerid.Config{DockerSocket: d.Socket()})
 	cfg := testConfig()
 	cfg.Docker.Enabled = true
 	cfg.Docker.ContainersDir = filepath.Join(root, "containers")
-	cfg.Docker.Socket = d.Socket()
 	cfg.ContainerFiles.Enabled = true
 	cfg.ContainerFiles.RescanInterval = 200 * 1e6 // 200ms
-	sink := startMetrics(t, cfg)
+	sink := startMetricsOn(t, cfg, host)
 
 	id := d.Run(t, "--network", "none", "--log-driver", "json-file", image, "sh", "-c", dockerScript)
 	// A second container writing the same text proves attribution per container.
@@ -108,11 +119,11 @@ func TestDockerRotation(t *testing.T) {
 	image := d.Image(t)
 	root := d.Docker(t, "info", "--format", "{{.DockerRootDir}}")
 
+	host, _ := containeridtest.Host(t, containerid.Config{DockerSocket: d.Socket()})
 	cfg := testConfig()
 	cfg.Docker.Enabled = true
 	cfg.Docker.ContainersDir = filepath.Join(root, "containers")
-	cfg.Docker.Socket = d.Socket()
-	sink := startMetrics(t, cfg)
+	sink := startMetricsOn(t, cfg, host)
 
 	const lines = 1500
 	script := `sleep 1; i=0; while [ $i -lt 1500 ]; do echo "payment $i settled for account acct-$((i*7))"; i=$((i+1)); usleep 1500; done; exec sleep 3600`
@@ -121,4 +132,139 @@ func TestDockerRotation(t *testing.T) {
 	waitTotal(t, sink, id, lines)
 	rotated, _ := filepath.Glob(filepath.Join(cfg.Docker.ContainersDir, id, id+dockerLogSuffix+".*"))
 	assert.NotEmpty(t, rotated, "the engine rotated the log")
+}
+
+// TestDockerNameKnownLate: the container identity extension reaches the
+// Docker engine only after the receiver first emitted a container's counts
+// (its socket appears later, as when dockerd starts after the collector).
+// The name shows from a later emission on, in the metrics and in the log
+// records, and every emission after keeps it; the labels are then those the
+// resolver gives the container's cgroup, which the eBPF receivers emit.
+func TestDockerNameKnownLate(t *testing.T) {
+	d := dockertest.Start(t)
+	image := d.Image(t)
+	root := d.Docker(t, "info", "--format", "{{.DockerRootDir}}")
+	// Absent until it is linked to the private engine's socket.
+	socket := filepath.Join(t.TempDir(), "docker.sock")
+	host, resolver := containeridtest.Host(t, containerid.Config{DockerSocket: socket})
+
+	cfg := testConfig()
+	cfg.Docker.Enabled = true
+	cfg.Docker.ContainersDir = filepath.Join(root, "containers")
+	cfg.ContainerIdentity = containeridtest.ID()
+	require.NoError(t, cfg.Validate())
+	f := NewFactory()
+	set := receivertest.NewNopSettings(metadata.Type)
+	metricsSink, logsSink := new(consumertest.MetricsSink), new(consumertest.LogsSink)
+	mr, err := f.CreateMetrics(context.Background(), set, cfg, metricsSink)
+	require.NoError(t, err)
+	lr, err := f.CreateLogs(context.Background(), set, cfg, logsSink)
+	require.NoError(t, err)
+	require.NoError(t, mr.Start(context.Background(), host))
+	require.NoError(t, lr.Start(context.Background(), host))
+	t.Cleanup(func() {
+		require.NoError(t, lr.Shutdown(context.Background()))
+		require.NoError(t, mr.Shutdown(context.Background()))
+	})
+
+	id := d.Run(t, "--network", "none", "--log-driver", "json-file", image, "sh", "-c",
+		`i=0; while true; do echo "INFO tick $i"; i=$((i+1)); usleep 100000; done`)
+	name := strings.TrimPrefix(d.Docker(t, "inspect", "--format", "{{.Name}}", id), "/")
+
+	first := -1
+	require.Eventually(t, func() bool {
+		first = firstEmissionOf(metricsSink.AllMetrics(), id, 0, func(map[string]any) bool { return true })
+		return first >= 0
+	}, 30*time.Second, 50*time.Millisecond, "no counts of container %s", id)
+	attrs := containerResource(metricsSink.AllMetrics()[first], id)
+	assert.NotContains(t, attrs, "container.name", "the engine is not reachable yet")
+	assert.Equal(t, "docker", attrs["container.runtime"])
+
+	require.NoError(t, os.Symlink(d.Socket(), socket))
+	hasName := func(attrs map[string]any) bool { return attrs["container.name"] == name }
+	named := -1
+	require.Eventually(t, func() bool {
+		named = firstEmissionOf(metricsSink.AllMetrics(), id, first+1, hasName)
+		return named >= 0
+	}, time.Minute, 50*time.Millisecond, "the name %q never showed", name)
+	require.Eventually(t, func() bool { return len(metricsSink.AllMetrics()) >= named+5 }, 30*time.Second, 50*time.Millisecond)
+	all := metricsSink.AllMetrics()
+	for i, md := range all[named:] {
+		assert.Equal(t, name, containerResource(md, id)["container.name"], "emission %d after the name was learned", i)
+	}
+
+	// Log records shipped from the same point on carry the name too.
+	var logResources []map[string]any
+	require.Eventually(t, func() bool {
+		logResources = logResourcesOf(logsSink.AllLogs(), id)
+		for _, attrs := range logResources {
+			if hasName(attrs) {
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 50*time.Millisecond, "no log record carries the name")
+	seen := false
+	for i, attrs := range logResources {
+		seen = seen || hasName(attrs)
+		if seen {
+			assert.Equal(t, name, attrs["container.name"], "log batch %d", i)
+		}
+	}
+
+	// The labels are the identity of the container's cgroup.
+	pid := d.PID(t, id)
+	byPID, err := resolver.ByPID(pid)
+	require.NoError(t, err)
+	cgroupID, err := resolver.CgroupID(byPID.CgroupPath)
+	require.NoError(t, err)
+	resolver.Observe(cgroupID, uint32(pid))
+	var want containerid.Identity
+	require.Eventually(t, func() bool {
+		var ok bool
+		want, ok = resolver.Current(cgroupID, containerid.Identity{})
+		return ok && want.Name != ""
+	}, 30*time.Second, 50*time.Millisecond)
+	wantAttrs := pcommon.NewMap()
+	want.CopyToResource(wantAttrs)
+	all = metricsSink.AllMetrics()
+	assert.Equal(t, wantAttrs.AsRaw(), containerResource(all[len(all)-1], id))
+}
+
+// firstEmissionOf returns the index, from from on, of the first emission
+// with a resource of containerID whose attributes satisfy ok; -1 if none.
+func firstEmissionOf(all []pmetric.Metrics, containerID string, from int, ok func(map[string]any) bool) int {
+	for i := from; i < len(all); i++ {
+		if attrs := containerResource(all[i], containerID); attrs != nil && ok(attrs) {
+			return i
+		}
+	}
+	return -1
+}
+
+// containerResource returns the resource attributes of containerID in md,
+// nil when md has none.
+func containerResource(md pmetric.Metrics, containerID string) map[string]any {
+	for i := 0; i < md.ResourceMetrics().Len(); i++ {
+		attrs := md.ResourceMetrics().At(i).Resource().Attributes().AsRaw()
+		if attrs["container.id"] == containerID {
+			return attrs
+		}
+	}
+	return nil
+}
+
+// logResourcesOf returns, in shipping order, the resource attributes of the
+// log records of containerID.
+func logResourcesOf(all []plog.Logs, containerID string) []map[string]any {
+	var out []map[string]any
+	for _, ld := range all {
+		for i := 0; i < ld.ResourceLogs().Len(); i++ {
+			attrs := ld.ResourceLogs().At(i).Resource().Attributes().AsRaw()
+			if attrs["container.id"] == containerID {
+				out = append(out, attrs)
+			}
+		}
+	}
+	return out
 }

@@ -4,7 +4,7 @@ package containerlogpatternreceiver // import "github.com/otelcol-node/otelcol-n
 
 import (
 	"context"
-	"sync"
+	"errors"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -13,6 +13,8 @@ import (
 	"go.opentelemetry.io/collector/scraper"
 	"go.opentelemetry.io/collector/scraper/scraperhelper"
 
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
+	"github.com/otelcol-node/otelcol-node/internal/sharedcomponent"
 	"github.com/otelcol-node/otelcol-node/receiver/containerlogpatternreceiver/internal/metadata"
 )
 
@@ -20,12 +22,12 @@ import (
 // configuration used in both a metrics and a logs pipeline runs once: both
 // outputs share one core, so files are read once.
 func NewFactory() receiver.Factory {
-	cores := &sharedCores{m: make(map[*Config]*sharedCore)}
+	f := coreFactory{cores: sharedcomponent.NewMap[*Config, *core]()}
 	return receiver.NewFactory(
 		metadata.Type,
 		createDefaultConfig,
-		receiver.WithMetrics(cores.createMetrics, metadata.MetricsStability),
-		receiver.WithLogs(cores.createLogs, metadata.LogsStability),
+		receiver.WithMetrics(f.createMetrics, metadata.MetricsStability),
+		receiver.WithLogs(f.createLogs, metadata.LogsStability),
 	)
 }
 
@@ -43,7 +45,6 @@ func createDefaultConfig() component.Config {
 		Docker: DockerConfig{
 			Enabled:       true,
 			ContainersDir: defaultDockerContainersDir,
-			Socket:        defaultDockerSocket,
 		},
 		CRI: CRIConfig{
 			Enabled: true,
@@ -56,8 +57,6 @@ func createDefaultConfig() component.Config {
 		ContainerFiles: ContainerFilesConfig{
 			Enabled:        true,
 			Include:        []string{"/var/log/*.log", "/var/log/*/*.log"},
-			ProcRoot:       defaultProcRoot,
-			CgroupRoot:     defaultCgroupRoot,
 			RescanInterval: defaultRescanInterval,
 			MaxContainers:  defaultMaxContainerRoots,
 		},
@@ -77,74 +76,51 @@ func createDefaultConfig() component.Config {
 	}
 }
 
-// sharedCores holds the cores of the configurations in use, so the metrics
-// and logs receivers of one configuration share one. It lives in the factory,
-// not in a package variable.
-type sharedCores struct {
-	mu sync.Mutex
-	m  map[*Config]*sharedCore
+// coreFactory creates the receivers of the factory's configurations; the
+// metrics and logs receivers of one *Config share one core, started by the
+// first Start and shut down by the last Shutdown.
+type coreFactory struct {
+	cores *sharedcomponent.Map[*Config, *core]
 }
 
-// sharedCore starts its core with the first output and stops it with the last.
-type sharedCore struct {
-	*core
-	owner *sharedCores
-	cfg   *Config
-
-	mu      sync.Mutex
-	running int
+func (f coreFactory) shared(cfg *Config, set receiver.Settings) (*sharedcomponent.Component[*core], error) {
+	return f.cores.LoadOrStore(cfg, func() (*core, error) { return newCore(cfg, set), nil })
 }
 
-func (sc *sharedCores) get(cfg *Config, set receiver.Settings) *sharedCore {
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	if s, ok := sc.m[cfg]; ok {
-		return s
-	}
-	s := &sharedCore{core: newCore(cfg, set), owner: sc, cfg: cfg}
-	sc.m[cfg] = s
-	return s
-}
-
-func (s *sharedCore) Start(ctx context.Context, host component.Host) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.running++
-	if s.running > 1 {
-		return nil
-	}
-	return s.start(ctx, host)
-}
-
-func (s *sharedCore) Shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.running == 0 {
-		return nil
-	}
-	s.running--
-	if s.running > 0 {
-		return nil
-	}
-	s.owner.mu.Lock()
-	delete(s.owner.m, s.cfg)
-	s.owner.mu.Unlock()
-	return s.shutdown(ctx)
-}
-
-func (sc *sharedCores) createMetrics(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Metrics) (receiver.Metrics, error) {
+func (f coreFactory) createMetrics(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Metrics) (receiver.Metrics, error) {
 	rCfg := cfg.(*Config)
-	shared := sc.get(rCfg, set)
-	ms := newMetricsScraper(shared.core, set)
-	s, err := scraper.NewMetrics(ms.scrape, scraper.WithStart(shared.Start), scraper.WithShutdown(shared.Shutdown))
+	shared, err := f.shared(rCfg, set)
 	if err != nil {
 		return nil, err
 	}
-	return scraperhelper.NewMetricsController(&rCfg.ControllerConfig, set, next, scraperhelper.AddMetricsScraper(metadata.Type, s))
+	ms := newMetricsScraper(shared.Unwrap(), set)
+	s, err := scraper.NewMetrics(ms.scrape, scraper.WithStart(shared.Start), scraper.WithShutdown(shared.Shutdown))
+	if err != nil {
+		return nil, errors.Join(err, shared.Shutdown(context.Background()))
+	}
+	r, err := scraperhelper.NewMetricsController(&rCfg.ControllerConfig, set, next, scraperhelper.AddMetricsScraper(metadata.Type, s))
+	if err != nil {
+		return nil, errors.Join(err, shared.Shutdown(context.Background()))
+	}
+	return r, nil
 }
 
-func (sc *sharedCores) createLogs(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Logs) (receiver.Logs, error) {
-	shared := sc.get(cfg.(*Config), set)
-	shared.logs = newLogsOutput(next, shared.cfg.MaxPendingLogRecords, &shared.stats, shared.cfg.MetricsBuilderConfig.ResourceAttributes)
+func (f coreFactory) createLogs(_ context.Context, set receiver.Settings, cfg component.Config, next consumer.Logs) (receiver.Logs, error) {
+	shared, err := f.shared(cfg.(*Config), set)
+	if err != nil {
+		return nil, err
+	}
+	c := shared.Unwrap()
+	// Log records carry the identity their owner's metrics carry.
+	identify := func(owner string, seed containerid.Identity) containerid.Identity {
+		return c.agg.currentIdentity(owner, seed, c.currentIdentity)
+	}
+	c.logs = newLogsOutput(next, c.cfg.MaxPendingLogRecords, &c.stats, c.cfg.MetricsBuilderConfig.ResourceAttributes, identify)
 	return shared, nil
 }
+
+// Start and Shutdown make the core the component the metrics and logs
+// receivers share.
+func (c *core) Start(ctx context.Context, host component.Host) error { return c.start(ctx, host) }
+
+func (c *core) Shutdown(ctx context.Context) error { return c.shutdown(ctx) }

@@ -8,11 +8,13 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
+	"github.com/otelcol-node/otelcol-node/internal/containerid/containeridtest"
 	"github.com/otelcol-node/otelcol-node/receiver/containerlogpatternreceiver/internal/metadata"
 )
 
@@ -24,7 +26,6 @@ func testConfig() *Config {
 	cfg.PollInterval = 50 * time.Millisecond
 	cfg.MultilineFlushTimeout = 100 * time.Millisecond
 	cfg.Docker.Enabled = false
-	cfg.Docker.Socket = "/nonexistent/docker.sock"
 	cfg.CRI.Enabled = false
 	cfg.Journald.Enabled = false
 	cfg.ContainerFiles.Enabled = false
@@ -32,14 +33,24 @@ func testConfig() *Config {
 }
 
 // startMetrics runs the receiver's metrics output into a sink until the
-// test ends.
+// test ends, attributing through a container_identity extension that reads
+// the host's cgroupfs and asks no Docker engine.
 func startMetrics(t *testing.T, cfg *Config) *consumertest.MetricsSink {
 	t.Helper()
+	host, _ := containeridtest.Host(t, containerid.Config{DisableDocker: true})
+	return startMetricsOn(t, cfg, host)
+}
+
+// startMetricsOn is startMetrics with the test's own host, which offers the
+// container_identity extension the receiver is pointed at.
+func startMetricsOn(t *testing.T, cfg *Config, host component.Host) *consumertest.MetricsSink {
+	t.Helper()
+	cfg.ContainerIdentity = containeridtest.ID()
 	require.NoError(t, cfg.Validate())
 	sink := new(consumertest.MetricsSink)
 	r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, sink)
 	require.NoError(t, err)
-	require.NoError(t, r.Start(context.Background(), componenttest.NewNopHost()))
+	require.NoError(t, r.Start(context.Background(), host))
 	t.Cleanup(func() { require.NoError(t, r.Shutdown(context.Background())) })
 	return sink
 }

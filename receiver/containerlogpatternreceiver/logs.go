@@ -34,22 +34,33 @@ type logsOutput struct {
 	// resourceAttributes are the user's resource_attributes switches, which
 	// apply to log records' resources as to metrics'.
 	resourceAttributes metadata.ResourceAttributesConfig
+	// identify gives an owner's identity when its records ship: the one
+	// its metrics carry, refreshed (names that arrived late included).
+	identify func(owner string, seed containerid.Identity) containerid.Identity
 
 	mu       sync.Mutex
 	pending  plog.Logs
-	byOwner  map[string]plog.LogRecordSlice
+	byOwner  map[string]pendingOwner
 	nPending int
 }
 
-func newLogsOutput(next consumer.Logs, maxPending int, stats *selfStats, rac metadata.ResourceAttributesConfig) *logsOutput {
-	o := &logsOutput{next: next, max: maxPending, stats: stats, resourceAttributes: rac}
+// pendingOwner is one owner's buffered records; its resource is filled when
+// they ship.
+type pendingOwner struct {
+	resource pcommon.Resource
+	records  plog.LogRecordSlice
+	seed     containerid.Identity // what the owner's stream said
+}
+
+func newLogsOutput(next consumer.Logs, maxPending int, stats *selfStats, rac metadata.ResourceAttributesConfig, identify func(owner string, seed containerid.Identity) containerid.Identity) *logsOutput {
+	o := &logsOutput{next: next, max: maxPending, stats: stats, resourceAttributes: rac, identify: identify}
 	o.reset()
 	return o
 }
 
 func (o *logsOutput) reset() {
 	o.pending = plog.NewLogs()
-	o.byOwner = make(map[string]plog.LogRecordSlice)
+	o.byOwner = make(map[string]pendingOwner)
 	o.nPending = 0
 }
 
@@ -60,16 +71,13 @@ func (o *logsOutput) add(owner string, id containerid.Identity, source string, l
 		o.stats.logsDropped.Add(1)
 		return
 	}
-	records, ok := o.byOwner[owner]
+	p, ok := o.byOwner[owner]
 	if !ok {
 		rl := o.pending.ResourceLogs().AppendEmpty()
-		rb := metadata.NewResourceBuilder(o.resourceAttributes)
-		id.SetResource(rb)
-		rb.Emit().MoveTo(rl.Resource())
-		records = rl.ScopeLogs().AppendEmpty().LogRecords()
-		o.byOwner[owner] = records
+		p = pendingOwner{resource: rl.Resource(), records: rl.ScopeLogs().AppendEmpty().LogRecords(), seed: id}
+		o.byOwner[owner] = p
 	}
-	r := records.AppendEmpty()
+	r := p.records.AppendEmpty()
 	r.SetObservedTimestamp(pcommon.NewTimestampFromTime(now))
 	r.Body().SetStr(text)
 	r.SetSeverityNumber(severityOf(level))
@@ -81,16 +89,25 @@ func (o *logsOutput) add(owner string, id containerid.Identity, source string, l
 	o.nPending++
 }
 
-// ship hands the buffered records to the next consumer.
+// ship hands the buffered records to the next consumer, each owner's under
+// the identity it has now: records emitted after a name became known carry
+// it, as do the metrics.
 func (o *logsOutput) ship(ctx context.Context) {
 	o.mu.Lock()
 	if o.nPending == 0 {
 		o.mu.Unlock()
 		return
 	}
-	logs, n := o.pending, o.nPending
+	logs, owners, n := o.pending, o.byOwner, o.nPending
 	o.reset()
 	o.mu.Unlock()
+	for owner, p := range owners {
+		// Through the generated builder, so that resource_attributes
+		// switches (enabled: false) apply.
+		rb := metadata.NewResourceBuilder(o.resourceAttributes)
+		o.identify(owner, p.seed).SetResource(rb)
+		rb.Emit().MoveTo(p.resource)
+	}
 	if err := o.next.ConsumeLogs(ctx, logs); err != nil {
 		o.stats.logsDropped.Add(int64(n))
 	}

@@ -127,7 +127,6 @@ func BenchmarkIdleCPU(b *testing.B) {
 					cfg.Journald.Enabled = false
 					cfg.ContainerFiles.Enabled = false
 					cfg.Docker.ContainersDir = b.TempDir()
-					cfg.Docker.Socket = "/nonexistent/docker.sock"
 					cfg.CRI.PodsDir = b.TempDir()
 					r, err := NewFactory().CreateMetrics(context.Background(), receivertest.NewNopSettings(metadata.Type), cfg, new(consumertest.MetricsSink))
 					if err != nil {

@@ -3,6 +3,7 @@
 package containerlogpatternreceiver
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -28,7 +29,7 @@ func TestResourceAttributeSwitches(t *testing.T) {
 	a := newAggregate(10, 1000, 100, time.Hour)
 	a.count("owner", id, "stdout", loglevel.Error, "abc", "boom", time.Now())
 	mb := metadata.NewMetricsBuilder(cfg, receivertest.NewNopSettings(metadata.Type))
-	a.emit(mb, pcommon.NewTimestampFromTime(time.Now()))
+	a.emit(mb, pcommon.NewTimestampFromTime(time.Now()), keepIdentity, true)
 	md := mb.Emit()
 	require.Equal(t, 1, md.ResourceMetrics().Len())
 	attrs := md.ResourceMetrics().At(0).Resource().Attributes()
@@ -39,9 +40,11 @@ func TestResourceAttributeSwitches(t *testing.T) {
 
 	sink := new(consumertest.LogsSink)
 	var stats selfStats
-	o := newLogsOutput(sink, 10, &stats, cfg.ResourceAttributes)
+	o := newLogsOutput(sink, 10, &stats, cfg.ResourceAttributes, func(_ string, seed containerid.Identity) containerid.Identity { return seed })
 	o.add("owner", id, "stdout", loglevel.Error, "abc", "boom", time.Now())
-	ld := o.pending
+	o.ship(context.Background())
+	require.Len(t, sink.AllLogs(), 1)
+	ld := sink.AllLogs()[0]
 	require.Equal(t, 1, ld.ResourceLogs().Len())
 	attrs = ld.ResourceLogs().At(0).Resource().Attributes()
 	_, has = attrs.Get("container.id")

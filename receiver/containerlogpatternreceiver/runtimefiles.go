@@ -61,17 +61,54 @@ func (c *core) newTailerConfig(include []string, startAt string) *fileconsumer.C
 	return fc
 }
 
-// newRuntimeManager follows the Docker json-file and CRI log files.
-func (c *core) newRuntimeManager() (*fileconsumer.Manager, error) {
-	var include []string
+// newWatchedRuntime follows the Docker json-file and CRI log files, and
+// watches their directories so that lines of files rotated away before the
+// poller read them are recovered (see rotationwatch.go). The watch is nil
+// where inotify is unavailable. The caller starts the manager with
+// w.observePolls(persister) and calls w.stop() after the manager's Stop.
+func (c *core) newWatchedRuntime() (*fileconsumer.Manager, *rotationWatch, error) {
+	include, roots := c.runtimeIncludes()
+	w := c.newRotationWatch(c.newTailerConfig(include, c.cfg.StartAt).Include, roots)
+	m, err := c.newRuntimeTailer(w)
+	if err != nil {
+		w.stop()
+		return nil, nil, err
+	}
+	return m, w, nil
+}
+
+func (c *core) newRuntimeTailer(w *rotationWatch) (*fileconsumer.Manager, error) {
+	include, _ := c.runtimeIncludes()
+	fc := c.newTailerConfig(include, c.cfg.StartAt)
+	return fc.Build(c.set.TelemetrySettings, w.wrapEmit(c.emitRuntime), fileconsumer.WithSplitFunc(splitLines))
+}
+
+// runtimeIncludes returns the include patterns of the runtime files and
+// the directories the rotation watch starts from.
+func (c *core) runtimeIncludes() (include []string, roots []watchRoot) {
 	if c.cfg.Docker.Enabled {
 		include = append(include, filepath.Join(c.cfg.Docker.ContainersDir, "*", "*"+dockerLogSuffix))
+		roots = append(roots, expandRoots(c.cfg.Docker.ContainersDir, 1)...)
 	}
 	if c.cfg.CRI.Enabled {
 		include = append(include, filepath.Join(c.cfg.CRI.PodsDir, "*", "*", "*.log"))
+		roots = append(roots, expandRoots(c.cfg.CRI.PodsDir, 2)...)
 	}
-	fc := c.newTailerConfig(include, c.cfg.StartAt)
-	return fc.Build(c.set.TelemetrySettings, c.emitRuntime, fileconsumer.WithSplitFunc(splitLines))
+	return include, roots
+}
+
+// expandRoots resolves a directory setting, which may be a glob, to the
+// directories it names now.
+func expandRoots(dir string, levels int) []watchRoot {
+	dirs := []string{dir}
+	if strings.ContainsAny(dir, "*?[\\") {
+		dirs, _ = filepath.Glob(dir)
+	}
+	roots := make([]watchRoot, 0, len(dirs))
+	for _, d := range dirs {
+		roots = append(roots, watchRoot{dir: d, levels: levels})
+	}
+	return roots
 }
 
 // emitRuntime receives lines of a runtime log file from fileconsumer, which
@@ -120,20 +157,11 @@ func (c *core) runtimeStream(path string) (s *stream, attributed bool) {
 	return nil, false
 }
 
-// dockerIdentity names a Docker container through the engine API, when it
-// answers; the id alone is enough to attribute the logs.
+// dockerIdentity names a Docker container from what the resolver knows
+// now, without waiting on the engine: the id alone attributes the logs, and
+// every emission refreshes the names (currentIdentity).
 func (c *core) dockerIdentity(id string) containerid.Identity {
-	ident := containerid.Identity{ContainerID: id, Runtime: containerid.RuntimeDocker}
-	if c.docker == nil {
-		return ident
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if info, err := c.docker.Lookup(ctx, id); err == nil {
-		ident.Name = info.Name
-		ident.ImageName = info.ImageName
-	}
-	return ident
+	return c.currentIdentity(containerid.Identity{ContainerID: id, Runtime: containerid.RuntimeDocker})
 }
 
 func isUnder(path, dir string) bool {

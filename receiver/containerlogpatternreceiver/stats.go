@@ -23,6 +23,14 @@ type selfStats struct {
 	// came; they are counted as a message when they time out.
 	incompleteLines atomic.Int64
 	logsDropped     atomic.Int64
+	// linesRecovered are lines of rotated files the poller missed, read by
+	// the rotation watch; the untracked* count what the watch could not
+	// follow.
+	linesRecovered          atomic.Int64
+	untrackedGoneBeforeOpen atomic.Int64
+	untrackedMaxFiles       atomic.Int64
+	untrackedWatchFailed    atomic.Int64
+	untrackedOverflow       atomic.Int64
 }
 
 func (s *selfStats) record(mb *metadata.MetricsBuilder, now pcommon.Timestamp, agg aggregateStats, budget *minerBudget) {
@@ -34,6 +42,11 @@ func (s *selfStats) record(mb *metadata.MetricsBuilder, now pcommon.Timestamp, a
 	mb.RecordOtelcolNodeContainerLogPatternLinesInvalidDataPoint(now, s.binaryLines.Load(), metadata.AttributeReasonBinary)
 	mb.RecordOtelcolNodeContainerLogPatternLinesInvalidDataPoint(now, s.incompleteLines.Load(), metadata.AttributeReasonIncomplete)
 	mb.RecordOtelcolNodeContainerLogPatternLogRecordsDroppedDataPoint(now, s.logsDropped.Load())
+	mb.RecordOtelcolNodeContainerLogPatternLinesRecoveredDataPoint(now, s.linesRecovered.Load())
+	mb.RecordOtelcolNodeContainerLogPatternRotatedFilesUntrackedDataPoint(now, s.untrackedGoneBeforeOpen.Load(), metadata.AttributeUntrackedReasonGoneBeforeOpen)
+	mb.RecordOtelcolNodeContainerLogPatternRotatedFilesUntrackedDataPoint(now, s.untrackedMaxFiles.Load(), metadata.AttributeUntrackedReasonMaxFiles)
+	mb.RecordOtelcolNodeContainerLogPatternRotatedFilesUntrackedDataPoint(now, s.untrackedWatchFailed.Load(), metadata.AttributeUntrackedReasonWatchFailed)
+	mb.RecordOtelcolNodeContainerLogPatternRotatedFilesUntrackedDataPoint(now, s.untrackedOverflow.Load(), metadata.AttributeUntrackedReasonQueueOverflow)
 	mb.RecordOtelcolNodeContainerLogPatternPatternsDroppedDataPoint(now, agg.droppedByPatterns, metadata.AttributeCapMaxPatterns)
 	mb.RecordOtelcolNodeContainerLogPatternPatternsDroppedDataPoint(now, agg.droppedBySeries, metadata.AttributeCapMaxSeries)
 	mb.RecordOtelcolNodeContainerLogPatternPatternsEvictedDataPoint(now, agg.evicted)

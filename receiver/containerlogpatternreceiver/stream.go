@@ -217,6 +217,9 @@ func (s *stream) finish(m logsource.Message, cut bool, priority int, now time.Ti
 	}
 	p := s.miner.Add(text)
 	s.accountMiner(p)
+	for _, r := range s.miner.Renames() {
+		s.core.agg.rename(s.ownerKey, s.source, r.From, r.To)
+	}
 	s.core.agg.count(s.ownerKey, s.id, s.source, level, p.Hash, text, now)
 	if s.core.logs != nil {
 		s.core.logs.add(s.ownerKey, s.id, s.source, level, p.Hash, text, now)

@@ -148,6 +148,26 @@ func (ms *OtelcolNodeContainerLogPatternLinesReadMetricConfig) Unmarshal(parser 
 	return nil
 }
 
+// OtelcolNodeContainerLogPatternLinesRecoveredMetricConfig provides config for the otelcol_node.container_log_pattern.lines_recovered metric.
+type OtelcolNodeContainerLogPatternLinesRecoveredMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+}
+
+func (ms *OtelcolNodeContainerLogPatternLinesRecoveredMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
 // OtelcolNodeContainerLogPatternLinesTruncatedMetricConfig provides config for the otelcol_node.container_log_pattern.lines_truncated metric.
 type OtelcolNodeContainerLogPatternLinesTruncatedMetricConfig struct {
 	Enabled          bool `mapstructure:"enabled"`
@@ -336,20 +356,70 @@ func (ms *OtelcolNodeContainerLogPatternPatternsExpiredMetricConfig) Unmarshal(p
 	return nil
 }
 
+// OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricAttributeKey specifies the key of an attribute for the otelcol_node.container_log_pattern.rotated_files_untracked metric.
+type OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricAttributeKey string
+
+const (
+	OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricAttributeKeyUntrackedReason OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricAttributeKey = "reason"
+)
+
+// OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricConfig provides config for the otelcol_node.container_log_pattern.rotated_files_untracked metric.
+type OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricConfig struct {
+	Enabled          bool `mapstructure:"enabled"`
+	enabledSetByUser bool
+
+	AggregationStrategy string                                                                  `mapstructure:"aggregation_strategy"`
+	EnabledAttributes   []OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricAttributeKey `mapstructure:"attributes"`
+}
+
+func (ms *OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricConfig) Unmarshal(parser *confmap.Conf) error {
+	if parser == nil {
+		return nil
+	}
+
+	err := parser.Unmarshal(ms)
+	if err != nil {
+		return err
+	}
+
+	ms.enabledSetByUser = parser.IsSet("enabled")
+	return nil
+}
+
+func (ms *OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricConfig) Validate() error {
+	for _, val := range ms.EnabledAttributes {
+		switch val {
+		case OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricAttributeKeyUntrackedReason:
+		default:
+			return fmt.Errorf("metric otelcol_node.container_log_pattern.rotated_files_untracked doesn't have an attribute %v, valid attributes: [reason]", val)
+		}
+	}
+
+	switch ms.AggregationStrategy {
+	case AggregationStrategySum, AggregationStrategyAvg, AggregationStrategyMin, AggregationStrategyMax:
+	default:
+		return fmt.Errorf("invalid aggregation strategy %q, valid strategies: [%s, %s, %s, %s]", ms.AggregationStrategy, AggregationStrategySum, AggregationStrategyAvg, AggregationStrategyMin, AggregationStrategyMax)
+	}
+
+	return nil
+}
+
 // MetricsConfig provides config for container_log_pattern metrics.
 type MetricsConfig struct {
-	ContainerLogMessages                              ContainerLogMessagesMetricConfig                              `mapstructure:"container.log.messages"`
-	OtelcolNodeContainerLogPatternLinesDropped        OtelcolNodeContainerLogPatternLinesDroppedMetricConfig        `mapstructure:"otelcol_node.container_log_pattern.lines_dropped"`
-	OtelcolNodeContainerLogPatternLinesInvalid        OtelcolNodeContainerLogPatternLinesInvalidMetricConfig        `mapstructure:"otelcol_node.container_log_pattern.lines_invalid"`
-	OtelcolNodeContainerLogPatternLinesRead           OtelcolNodeContainerLogPatternLinesReadMetricConfig           `mapstructure:"otelcol_node.container_log_pattern.lines_read"`
-	OtelcolNodeContainerLogPatternLinesTruncated      OtelcolNodeContainerLogPatternLinesTruncatedMetricConfig      `mapstructure:"otelcol_node.container_log_pattern.lines_truncated"`
-	OtelcolNodeContainerLogPatternLogRecordsDropped   OtelcolNodeContainerLogPatternLogRecordsDroppedMetricConfig   `mapstructure:"otelcol_node.container_log_pattern.log_records_dropped"`
-	OtelcolNodeContainerLogPatternPatternMemory       OtelcolNodeContainerLogPatternPatternMemoryMetricConfig       `mapstructure:"otelcol_node.container_log_pattern.pattern_memory"`
-	OtelcolNodeContainerLogPatternPatternMemoryResets OtelcolNodeContainerLogPatternPatternMemoryResetsMetricConfig `mapstructure:"otelcol_node.container_log_pattern.pattern_memory_resets"`
-	OtelcolNodeContainerLogPatternPatternSeries       OtelcolNodeContainerLogPatternPatternSeriesMetricConfig       `mapstructure:"otelcol_node.container_log_pattern.pattern_series"`
-	OtelcolNodeContainerLogPatternPatternsDropped     OtelcolNodeContainerLogPatternPatternsDroppedMetricConfig     `mapstructure:"otelcol_node.container_log_pattern.patterns_dropped"`
-	OtelcolNodeContainerLogPatternPatternsEvicted     OtelcolNodeContainerLogPatternPatternsEvictedMetricConfig     `mapstructure:"otelcol_node.container_log_pattern.patterns_evicted"`
-	OtelcolNodeContainerLogPatternPatternsExpired     OtelcolNodeContainerLogPatternPatternsExpiredMetricConfig     `mapstructure:"otelcol_node.container_log_pattern.patterns_expired"`
+	ContainerLogMessages                                ContainerLogMessagesMetricConfig                                `mapstructure:"container.log.messages"`
+	OtelcolNodeContainerLogPatternLinesDropped          OtelcolNodeContainerLogPatternLinesDroppedMetricConfig          `mapstructure:"otelcol_node.container_log_pattern.lines_dropped"`
+	OtelcolNodeContainerLogPatternLinesInvalid          OtelcolNodeContainerLogPatternLinesInvalidMetricConfig          `mapstructure:"otelcol_node.container_log_pattern.lines_invalid"`
+	OtelcolNodeContainerLogPatternLinesRead             OtelcolNodeContainerLogPatternLinesReadMetricConfig             `mapstructure:"otelcol_node.container_log_pattern.lines_read"`
+	OtelcolNodeContainerLogPatternLinesRecovered        OtelcolNodeContainerLogPatternLinesRecoveredMetricConfig        `mapstructure:"otelcol_node.container_log_pattern.lines_recovered"`
+	OtelcolNodeContainerLogPatternLinesTruncated        OtelcolNodeContainerLogPatternLinesTruncatedMetricConfig        `mapstructure:"otelcol_node.container_log_pattern.lines_truncated"`
+	OtelcolNodeContainerLogPatternLogRecordsDropped     OtelcolNodeContainerLogPatternLogRecordsDroppedMetricConfig     `mapstructure:"otelcol_node.container_log_pattern.log_records_dropped"`
+	OtelcolNodeContainerLogPatternPatternMemory         OtelcolNodeContainerLogPatternPatternMemoryMetricConfig         `mapstructure:"otelcol_node.container_log_pattern.pattern_memory"`
+	OtelcolNodeContainerLogPatternPatternMemoryResets   OtelcolNodeContainerLogPatternPatternMemoryResetsMetricConfig   `mapstructure:"otelcol_node.container_log_pattern.pattern_memory_resets"`
+	OtelcolNodeContainerLogPatternPatternSeries         OtelcolNodeContainerLogPatternPatternSeriesMetricConfig         `mapstructure:"otelcol_node.container_log_pattern.pattern_series"`
+	OtelcolNodeContainerLogPatternPatternsDropped       OtelcolNodeContainerLogPatternPatternsDroppedMetricConfig       `mapstructure:"otelcol_node.container_log_pattern.patterns_dropped"`
+	OtelcolNodeContainerLogPatternPatternsEvicted       OtelcolNodeContainerLogPatternPatternsEvictedMetricConfig       `mapstructure:"otelcol_node.container_log_pattern.patterns_evicted"`
+	OtelcolNodeContainerLogPatternPatternsExpired       OtelcolNodeContainerLogPatternPatternsExpiredMetricConfig       `mapstructure:"otelcol_node.container_log_pattern.patterns_expired"`
+	OtelcolNodeContainerLogPatternRotatedFilesUntracked OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricConfig `mapstructure:"otelcol_node.container_log_pattern.rotated_files_untracked"`
 }
 
 func DefaultMetricsConfig() MetricsConfig {
@@ -368,6 +438,9 @@ func DefaultMetricsConfig() MetricsConfig {
 			EnabledAttributes:   []OtelcolNodeContainerLogPatternLinesInvalidMetricAttributeKey{OtelcolNodeContainerLogPatternLinesInvalidMetricAttributeKeyReason},
 		},
 		OtelcolNodeContainerLogPatternLinesRead: OtelcolNodeContainerLogPatternLinesReadMetricConfig{
+			Enabled: true,
+		},
+		OtelcolNodeContainerLogPatternLinesRecovered: OtelcolNodeContainerLogPatternLinesRecoveredMetricConfig{
 			Enabled: true,
 		},
 		OtelcolNodeContainerLogPatternLinesTruncated: OtelcolNodeContainerLogPatternLinesTruncatedMetricConfig{
@@ -395,6 +468,11 @@ func DefaultMetricsConfig() MetricsConfig {
 		},
 		OtelcolNodeContainerLogPatternPatternsExpired: OtelcolNodeContainerLogPatternPatternsExpiredMetricConfig{
 			Enabled: true,
+		},
+		OtelcolNodeContainerLogPatternRotatedFilesUntracked: OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricConfig{
+			Enabled:             true,
+			AggregationStrategy: AggregationStrategySum,
+			EnabledAttributes:   []OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricAttributeKey{OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricAttributeKeyUntrackedReason},
 		},
 	}
 }

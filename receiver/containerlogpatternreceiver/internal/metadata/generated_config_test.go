@@ -42,6 +42,9 @@ func TestMetricsBuilderConfig(t *testing.T) {
 					OtelcolNodeContainerLogPatternLinesRead: OtelcolNodeContainerLogPatternLinesReadMetricConfig{
 						Enabled: true,
 					},
+					OtelcolNodeContainerLogPatternLinesRecovered: OtelcolNodeContainerLogPatternLinesRecoveredMetricConfig{
+						Enabled: true,
+					},
 					OtelcolNodeContainerLogPatternLinesTruncated: OtelcolNodeContainerLogPatternLinesTruncatedMetricConfig{
 						Enabled: true,
 					},
@@ -67,6 +70,11 @@ func TestMetricsBuilderConfig(t *testing.T) {
 					},
 					OtelcolNodeContainerLogPatternPatternsExpired: OtelcolNodeContainerLogPatternPatternsExpiredMetricConfig{
 						Enabled: true,
+					},
+					OtelcolNodeContainerLogPatternRotatedFilesUntracked: OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricConfig{
+						Enabled:             true,
+						AggregationStrategy: AggregationStrategySum,
+						EnabledAttributes:   []OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricAttributeKey{OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricAttributeKeyUntrackedReason},
 					},
 				},
 				ResourceAttributes: ResourceAttributesConfig{
@@ -103,6 +111,9 @@ func TestMetricsBuilderConfig(t *testing.T) {
 					OtelcolNodeContainerLogPatternLinesRead: OtelcolNodeContainerLogPatternLinesReadMetricConfig{
 						Enabled: false,
 					},
+					OtelcolNodeContainerLogPatternLinesRecovered: OtelcolNodeContainerLogPatternLinesRecoveredMetricConfig{
+						Enabled: false,
+					},
 					OtelcolNodeContainerLogPatternLinesTruncated: OtelcolNodeContainerLogPatternLinesTruncatedMetricConfig{
 						Enabled: false,
 					},
@@ -129,6 +140,11 @@ func TestMetricsBuilderConfig(t *testing.T) {
 					OtelcolNodeContainerLogPatternPatternsExpired: OtelcolNodeContainerLogPatternPatternsExpiredMetricConfig{
 						Enabled: false,
 					},
+					OtelcolNodeContainerLogPatternRotatedFilesUntracked: OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricConfig{
+						Enabled:             false,
+						AggregationStrategy: AggregationStrategySum,
+						EnabledAttributes:   []OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricAttributeKey{OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricAttributeKeyUntrackedReason},
+					},
 				},
 				ResourceAttributes: ResourceAttributesConfig{
 					ContainerID:        ResourceAttributeConfig{Enabled: false},
@@ -148,7 +164,7 @@ func TestMetricsBuilderConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := loadMetricsBuilderConfig(t, tt.name)
-			diff := cmp.Diff(tt.want, cfg, cmpopts.IgnoreUnexported(ContainerLogMessagesMetricConfig{}, OtelcolNodeContainerLogPatternLinesDroppedMetricConfig{}, OtelcolNodeContainerLogPatternLinesInvalidMetricConfig{}, OtelcolNodeContainerLogPatternLinesReadMetricConfig{}, OtelcolNodeContainerLogPatternLinesTruncatedMetricConfig{}, OtelcolNodeContainerLogPatternLogRecordsDroppedMetricConfig{}, OtelcolNodeContainerLogPatternPatternMemoryMetricConfig{}, OtelcolNodeContainerLogPatternPatternMemoryResetsMetricConfig{}, OtelcolNodeContainerLogPatternPatternSeriesMetricConfig{}, OtelcolNodeContainerLogPatternPatternsDroppedMetricConfig{}, OtelcolNodeContainerLogPatternPatternsEvictedMetricConfig{}, OtelcolNodeContainerLogPatternPatternsExpiredMetricConfig{}, ResourceAttributeConfig{}))
+			diff := cmp.Diff(tt.want, cfg, cmpopts.IgnoreUnexported(ContainerLogMessagesMetricConfig{}, OtelcolNodeContainerLogPatternLinesDroppedMetricConfig{}, OtelcolNodeContainerLogPatternLinesInvalidMetricConfig{}, OtelcolNodeContainerLogPatternLinesReadMetricConfig{}, OtelcolNodeContainerLogPatternLinesRecoveredMetricConfig{}, OtelcolNodeContainerLogPatternLinesTruncatedMetricConfig{}, OtelcolNodeContainerLogPatternLogRecordsDroppedMetricConfig{}, OtelcolNodeContainerLogPatternPatternMemoryMetricConfig{}, OtelcolNodeContainerLogPatternPatternMemoryResetsMetricConfig{}, OtelcolNodeContainerLogPatternPatternSeriesMetricConfig{}, OtelcolNodeContainerLogPatternPatternsDroppedMetricConfig{}, OtelcolNodeContainerLogPatternPatternsEvictedMetricConfig{}, OtelcolNodeContainerLogPatternPatternsExpiredMetricConfig{}, OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricConfig{}, ResourceAttributeConfig{}))
 			require.Emptyf(t, diff, "Config mismatch (-expected +actual):\n%s", diff)
 		})
 	}
@@ -185,6 +201,18 @@ func TestOtelcolNodeContainerLogPatternPatternsDroppedMetricsConfig_Validate(t *
 	require.ErrorContains(t, cfg.Validate(), "metric otelcol_node.container_log_pattern.patterns_dropped doesn't have an attribute invalid, valid attributes: [cap]")
 
 	cfg = DefaultMetricsConfig().OtelcolNodeContainerLogPatternPatternsDropped
+	cfg.AggregationStrategy = "invalid"
+	require.ErrorContains(t, cfg.Validate(), "invalid aggregation strategy")
+}
+
+func TestOtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricsConfig_Validate(t *testing.T) {
+	cfg := DefaultMetricsConfig().OtelcolNodeContainerLogPatternRotatedFilesUntracked
+	require.NoError(t, cfg.Validate())
+
+	cfg.EnabledAttributes = []OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricAttributeKey{"invalid"}
+	require.ErrorContains(t, cfg.Validate(), "metric otelcol_node.container_log_pattern.rotated_files_untracked doesn't have an attribute invalid, valid attributes: [reason]")
+
+	cfg = DefaultMetricsConfig().OtelcolNodeContainerLogPatternRotatedFilesUntracked
 	cfg.AggregationStrategy = "invalid"
 	require.ErrorContains(t, cfg.Validate(), "invalid aggregation strategy")
 }

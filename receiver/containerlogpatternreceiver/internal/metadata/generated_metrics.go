@@ -121,6 +121,40 @@ var MapAttributeReason = map[string]AttributeReason{
 	"invalid_utf8": AttributeReasonInvalidUtf8,
 }
 
+// AttributeUntrackedReason specifies the value untracked_reason attribute.
+type AttributeUntrackedReason int
+
+const (
+	_ AttributeUntrackedReason = iota
+	AttributeUntrackedReasonGoneBeforeOpen
+	AttributeUntrackedReasonMaxFiles
+	AttributeUntrackedReasonWatchFailed
+	AttributeUntrackedReasonQueueOverflow
+)
+
+// String returns the string representation of the AttributeUntrackedReason.
+func (av AttributeUntrackedReason) String() string {
+	switch av {
+	case AttributeUntrackedReasonGoneBeforeOpen:
+		return "gone_before_open"
+	case AttributeUntrackedReasonMaxFiles:
+		return "max_files"
+	case AttributeUntrackedReasonWatchFailed:
+		return "watch_failed"
+	case AttributeUntrackedReasonQueueOverflow:
+		return "queue_overflow"
+	}
+	return ""
+}
+
+// MapAttributeUntrackedReason is a helper map of string to AttributeUntrackedReason attribute value.
+var MapAttributeUntrackedReason = map[string]AttributeUntrackedReason{
+	"gone_before_open": AttributeUntrackedReasonGoneBeforeOpen,
+	"max_files":        AttributeUntrackedReasonMaxFiles,
+	"watch_failed":     AttributeUntrackedReasonWatchFailed,
+	"queue_overflow":   AttributeUntrackedReasonQueueOverflow,
+}
+
 var MetricsInfo = metricsInfo{
 	ContainerLogMessages: metricInfo{
 		Name:       "container.log.messages",
@@ -135,6 +169,9 @@ var MetricsInfo = metricsInfo{
 	},
 	OtelcolNodeContainerLogPatternLinesRead: metricInfo{
 		Name: "otelcol_node.container_log_pattern.lines_read",
+	},
+	OtelcolNodeContainerLogPatternLinesRecovered: metricInfo{
+		Name: "otelcol_node.container_log_pattern.lines_recovered",
 	},
 	OtelcolNodeContainerLogPatternLinesTruncated: metricInfo{
 		Name: "otelcol_node.container_log_pattern.lines_truncated",
@@ -161,21 +198,27 @@ var MetricsInfo = metricsInfo{
 	OtelcolNodeContainerLogPatternPatternsExpired: metricInfo{
 		Name: "otelcol_node.container_log_pattern.patterns_expired",
 	},
+	OtelcolNodeContainerLogPatternRotatedFilesUntracked: metricInfo{
+		Name:       "otelcol_node.container_log_pattern.rotated_files_untracked",
+		Attributes: []string{"untracked_reason"},
+	},
 }
 
 type metricsInfo struct {
-	ContainerLogMessages                              metricInfo
-	OtelcolNodeContainerLogPatternLinesDropped        metricInfo
-	OtelcolNodeContainerLogPatternLinesInvalid        metricInfo
-	OtelcolNodeContainerLogPatternLinesRead           metricInfo
-	OtelcolNodeContainerLogPatternLinesTruncated      metricInfo
-	OtelcolNodeContainerLogPatternLogRecordsDropped   metricInfo
-	OtelcolNodeContainerLogPatternPatternMemory       metricInfo
-	OtelcolNodeContainerLogPatternPatternMemoryResets metricInfo
-	OtelcolNodeContainerLogPatternPatternSeries       metricInfo
-	OtelcolNodeContainerLogPatternPatternsDropped     metricInfo
-	OtelcolNodeContainerLogPatternPatternsEvicted     metricInfo
-	OtelcolNodeContainerLogPatternPatternsExpired     metricInfo
+	ContainerLogMessages                                metricInfo
+	OtelcolNodeContainerLogPatternLinesDropped          metricInfo
+	OtelcolNodeContainerLogPatternLinesInvalid          metricInfo
+	OtelcolNodeContainerLogPatternLinesRead             metricInfo
+	OtelcolNodeContainerLogPatternLinesRecovered        metricInfo
+	OtelcolNodeContainerLogPatternLinesTruncated        metricInfo
+	OtelcolNodeContainerLogPatternLogRecordsDropped     metricInfo
+	OtelcolNodeContainerLogPatternPatternMemory         metricInfo
+	OtelcolNodeContainerLogPatternPatternMemoryResets   metricInfo
+	OtelcolNodeContainerLogPatternPatternSeries         metricInfo
+	OtelcolNodeContainerLogPatternPatternsDropped       metricInfo
+	OtelcolNodeContainerLogPatternPatternsEvicted       metricInfo
+	OtelcolNodeContainerLogPatternPatternsExpired       metricInfo
+	OtelcolNodeContainerLogPatternRotatedFilesUntracked metricInfo
 }
 
 type metricInfo struct {
@@ -470,6 +513,58 @@ func (m *metricOtelcolNodeContainerLogPatternLinesRead) emit(metrics pmetric.Met
 
 func newMetricOtelcolNodeContainerLogPatternLinesRead(cfg OtelcolNodeContainerLogPatternLinesReadMetricConfig) metricOtelcolNodeContainerLogPatternLinesRead {
 	m := metricOtelcolNodeContainerLogPatternLinesRead{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
+type metricOtelcolNodeContainerLogPatternLinesRecovered struct {
+	data     pmetric.Metric                                           // data buffer for generated metric.
+	config   OtelcolNodeContainerLogPatternLinesRecoveredMetricConfig // metric config provided by user.
+	capacity int                                                      // max observed number of data points added to the metric.
+}
+
+// init fills otelcol_node.container_log_pattern.lines_recovered metric with initial data.
+func (m *metricOtelcolNodeContainerLogPatternLinesRecovered) init() {
+	m.data.SetName("otelcol_node.container_log_pattern.lines_recovered")
+	m.data.SetDescription("Lines of Docker and CRI log files rotated or deleted before the poller read them (a file rotated faster than poll_interval), read afterwards from a descriptor held since the file appeared; also counted in lines_read.")
+	m.data.SetUnit("{line}")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(true)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+}
+
+func (m *metricOtelcolNodeContainerLogPatternLinesRecovered) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64) {
+	if !m.config.Enabled {
+		return
+	}
+	dp := m.data.Sum().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetIntValue(val)
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricOtelcolNodeContainerLogPatternLinesRecovered) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricOtelcolNodeContainerLogPatternLinesRecovered) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricOtelcolNodeContainerLogPatternLinesRecovered(cfg OtelcolNodeContainerLogPatternLinesRecoveredMetricConfig) metricOtelcolNodeContainerLogPatternLinesRecovered {
+	m := metricOtelcolNodeContainerLogPatternLinesRecovered{config: cfg}
 
 	if cfg.Enabled {
 		m.data = pmetric.NewMetric()
@@ -929,28 +1024,121 @@ func newMetricOtelcolNodeContainerLogPatternPatternsExpired(cfg OtelcolNodeConta
 	return m
 }
 
+type metricOtelcolNodeContainerLogPatternRotatedFilesUntracked struct {
+	data          pmetric.Metric                                                  // data buffer for generated metric.
+	config        OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricConfig // metric config provided by user.
+	capacity      int                                                             // max observed number of data points added to the metric.
+	aggDataPoints []int64                                                         // slice containing number of aggregated datapoints at each index
+}
+
+// init fills otelcol_node.container_log_pattern.rotated_files_untracked metric with initial data.
+func (m *metricOtelcolNodeContainerLogPatternRotatedFilesUntracked) init() {
+	m.data.SetName("otelcol_node.container_log_pattern.rotated_files_untracked")
+	m.data.SetDescription("Docker and CRI log files (directories for watch_failed, kernel event losses for queue_overflow) the rotation watch could not follow, by reason; lines of such a file that the poller misses are not counted. Zero on a healthy node.")
+	m.data.SetUnit("{file}")
+	m.data.SetEmptySum()
+	m.data.Sum().SetIsMonotonic(true)
+	m.data.Sum().SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	m.data.Sum().DataPoints().EnsureCapacity(m.capacity)
+	m.aggDataPoints = m.aggDataPoints[:0]
+}
+
+func (m *metricOtelcolNodeContainerLogPatternRotatedFilesUntracked) recordDataPoint(start pcommon.Timestamp, ts pcommon.Timestamp, val int64, untrackedReasonAttributeValue string) {
+	if !m.config.Enabled {
+		return
+	}
+
+	dp := pmetric.NewNumberDataPoint()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	if slices.Contains(m.config.EnabledAttributes, OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricAttributeKeyUntrackedReason) {
+		dp.Attributes().PutStr("reason", untrackedReasonAttributeValue)
+	}
+
+	var s string
+	dps := m.data.Sum().DataPoints()
+	for i := 0; i < dps.Len(); i++ {
+		dpi := dps.At(i)
+		if dp.Attributes().Equal(dpi.Attributes()) && dp.StartTimestamp() == dpi.StartTimestamp() && dp.Timestamp() == dpi.Timestamp() {
+			switch s = m.config.AggregationStrategy; s {
+			case AggregationStrategySum, AggregationStrategyAvg:
+				dpi.SetIntValue(dpi.IntValue() + val)
+				m.aggDataPoints[i] += 1
+				return
+			case AggregationStrategyMin:
+				if dpi.IntValue() > val {
+					dpi.SetIntValue(val)
+				}
+				return
+			case AggregationStrategyMax:
+				if dpi.IntValue() < val {
+					dpi.SetIntValue(val)
+				}
+				return
+			}
+		}
+	}
+
+	dp.SetIntValue(val)
+	m.aggDataPoints = append(m.aggDataPoints, 1)
+	dp.MoveTo(dps.AppendEmpty())
+}
+
+// updateCapacity saves max length of data point slices that will be used for the slice capacity.
+func (m *metricOtelcolNodeContainerLogPatternRotatedFilesUntracked) updateCapacity() {
+	if m.data.Sum().DataPoints().Len() > m.capacity {
+		m.capacity = m.data.Sum().DataPoints().Len()
+	}
+}
+
+// emit appends recorded metric data to a metrics slice and prepares it for recording another set of data points.
+func (m *metricOtelcolNodeContainerLogPatternRotatedFilesUntracked) emit(metrics pmetric.MetricSlice) {
+	if m.config.Enabled && m.data.Sum().DataPoints().Len() > 0 {
+		if m.config.AggregationStrategy == AggregationStrategyAvg {
+			for i, aggCount := range m.aggDataPoints {
+				m.data.Sum().DataPoints().At(i).SetIntValue(m.data.Sum().DataPoints().At(i).IntValue() / aggCount)
+			}
+		}
+		m.updateCapacity()
+		m.data.MoveTo(metrics.AppendEmpty())
+		m.init()
+	}
+}
+
+func newMetricOtelcolNodeContainerLogPatternRotatedFilesUntracked(cfg OtelcolNodeContainerLogPatternRotatedFilesUntrackedMetricConfig) metricOtelcolNodeContainerLogPatternRotatedFilesUntracked {
+	m := metricOtelcolNodeContainerLogPatternRotatedFilesUntracked{config: cfg}
+
+	if cfg.Enabled {
+		m.data = pmetric.NewMetric()
+		m.init()
+	}
+	return m
+}
+
 // MetricsBuilder provides an interface for scrapers to report metrics while taking care of all the transformations
 // required to produce metric representation defined in metadata and user config.
 type MetricsBuilder struct {
-	config                                                  MetricsBuilderConfig // config of the metrics builder.
-	startTime                                               pcommon.Timestamp    // start time that will be applied to all recorded data points.
-	metricsCapacity                                         int                  // maximum observed number of metrics per resource.
-	metricsBuffer                                           pmetric.Metrics      // accumulates metrics data before emitting.
-	buildInfo                                               component.BuildInfo  // contains version information.
-	resourceAttributeIncludeFilter                          map[string]filter.Filter
-	resourceAttributeExcludeFilter                          map[string]filter.Filter
-	metricContainerLogMessages                              metricContainerLogMessages
-	metricOtelcolNodeContainerLogPatternLinesDropped        metricOtelcolNodeContainerLogPatternLinesDropped
-	metricOtelcolNodeContainerLogPatternLinesInvalid        metricOtelcolNodeContainerLogPatternLinesInvalid
-	metricOtelcolNodeContainerLogPatternLinesRead           metricOtelcolNodeContainerLogPatternLinesRead
-	metricOtelcolNodeContainerLogPatternLinesTruncated      metricOtelcolNodeContainerLogPatternLinesTruncated
-	metricOtelcolNodeContainerLogPatternLogRecordsDropped   metricOtelcolNodeContainerLogPatternLogRecordsDropped
-	metricOtelcolNodeContainerLogPatternPatternMemory       metricOtelcolNodeContainerLogPatternPatternMemory
-	metricOtelcolNodeContainerLogPatternPatternMemoryResets metricOtelcolNodeContainerLogPatternPatternMemoryResets
-	metricOtelcolNodeContainerLogPatternPatternSeries       metricOtelcolNodeContainerLogPatternPatternSeries
-	metricOtelcolNodeContainerLogPatternPatternsDropped     metricOtelcolNodeContainerLogPatternPatternsDropped
-	metricOtelcolNodeContainerLogPatternPatternsEvicted     metricOtelcolNodeContainerLogPatternPatternsEvicted
-	metricOtelcolNodeContainerLogPatternPatternsExpired     metricOtelcolNodeContainerLogPatternPatternsExpired
+	config                                                    MetricsBuilderConfig // config of the metrics builder.
+	startTime                                                 pcommon.Timestamp    // start time that will be applied to all recorded data points.
+	metricsCapacity                                           int                  // maximum observed number of metrics per resource.
+	metricsBuffer                                             pmetric.Metrics      // accumulates metrics data before emitting.
+	buildInfo                                                 component.BuildInfo  // contains version information.
+	resourceAttributeIncludeFilter                            map[string]filter.Filter
+	resourceAttributeExcludeFilter                            map[string]filter.Filter
+	metricContainerLogMessages                                metricContainerLogMessages
+	metricOtelcolNodeContainerLogPatternLinesDropped          metricOtelcolNodeContainerLogPatternLinesDropped
+	metricOtelcolNodeContainerLogPatternLinesInvalid          metricOtelcolNodeContainerLogPatternLinesInvalid
+	metricOtelcolNodeContainerLogPatternLinesRead             metricOtelcolNodeContainerLogPatternLinesRead
+	metricOtelcolNodeContainerLogPatternLinesRecovered        metricOtelcolNodeContainerLogPatternLinesRecovered
+	metricOtelcolNodeContainerLogPatternLinesTruncated        metricOtelcolNodeContainerLogPatternLinesTruncated
+	metricOtelcolNodeContainerLogPatternLogRecordsDropped     metricOtelcolNodeContainerLogPatternLogRecordsDropped
+	metricOtelcolNodeContainerLogPatternPatternMemory         metricOtelcolNodeContainerLogPatternPatternMemory
+	metricOtelcolNodeContainerLogPatternPatternMemoryResets   metricOtelcolNodeContainerLogPatternPatternMemoryResets
+	metricOtelcolNodeContainerLogPatternPatternSeries         metricOtelcolNodeContainerLogPatternPatternSeries
+	metricOtelcolNodeContainerLogPatternPatternsDropped       metricOtelcolNodeContainerLogPatternPatternsDropped
+	metricOtelcolNodeContainerLogPatternPatternsEvicted       metricOtelcolNodeContainerLogPatternPatternsEvicted
+	metricOtelcolNodeContainerLogPatternPatternsExpired       metricOtelcolNodeContainerLogPatternPatternsExpired
+	metricOtelcolNodeContainerLogPatternRotatedFilesUntracked metricOtelcolNodeContainerLogPatternRotatedFilesUntracked
 }
 
 // MetricBuilderOption applies changes to default metrics builder.
@@ -977,19 +1165,21 @@ func NewMetricsBuilder(mbc MetricsBuilderConfig, settings receiver.Settings, opt
 		metricsBuffer:              pmetric.NewMetrics(),
 		buildInfo:                  settings.BuildInfo,
 		metricContainerLogMessages: newMetricContainerLogMessages(mbc.Metrics.ContainerLogMessages),
-		metricOtelcolNodeContainerLogPatternLinesDropped:        newMetricOtelcolNodeContainerLogPatternLinesDropped(mbc.Metrics.OtelcolNodeContainerLogPatternLinesDropped),
-		metricOtelcolNodeContainerLogPatternLinesInvalid:        newMetricOtelcolNodeContainerLogPatternLinesInvalid(mbc.Metrics.OtelcolNodeContainerLogPatternLinesInvalid),
-		metricOtelcolNodeContainerLogPatternLinesRead:           newMetricOtelcolNodeContainerLogPatternLinesRead(mbc.Metrics.OtelcolNodeContainerLogPatternLinesRead),
-		metricOtelcolNodeContainerLogPatternLinesTruncated:      newMetricOtelcolNodeContainerLogPatternLinesTruncated(mbc.Metrics.OtelcolNodeContainerLogPatternLinesTruncated),
-		metricOtelcolNodeContainerLogPatternLogRecordsDropped:   newMetricOtelcolNodeContainerLogPatternLogRecordsDropped(mbc.Metrics.OtelcolNodeContainerLogPatternLogRecordsDropped),
-		metricOtelcolNodeContainerLogPatternPatternMemory:       newMetricOtelcolNodeContainerLogPatternPatternMemory(mbc.Metrics.OtelcolNodeContainerLogPatternPatternMemory),
-		metricOtelcolNodeContainerLogPatternPatternMemoryResets: newMetricOtelcolNodeContainerLogPatternPatternMemoryResets(mbc.Metrics.OtelcolNodeContainerLogPatternPatternMemoryResets),
-		metricOtelcolNodeContainerLogPatternPatternSeries:       newMetricOtelcolNodeContainerLogPatternPatternSeries(mbc.Metrics.OtelcolNodeContainerLogPatternPatternSeries),
-		metricOtelcolNodeContainerLogPatternPatternsDropped:     newMetricOtelcolNodeContainerLogPatternPatternsDropped(mbc.Metrics.OtelcolNodeContainerLogPatternPatternsDropped),
-		metricOtelcolNodeContainerLogPatternPatternsEvicted:     newMetricOtelcolNodeContainerLogPatternPatternsEvicted(mbc.Metrics.OtelcolNodeContainerLogPatternPatternsEvicted),
-		metricOtelcolNodeContainerLogPatternPatternsExpired:     newMetricOtelcolNodeContainerLogPatternPatternsExpired(mbc.Metrics.OtelcolNodeContainerLogPatternPatternsExpired),
-		resourceAttributeIncludeFilter:                          make(map[string]filter.Filter),
-		resourceAttributeExcludeFilter:                          make(map[string]filter.Filter),
+		metricOtelcolNodeContainerLogPatternLinesDropped:          newMetricOtelcolNodeContainerLogPatternLinesDropped(mbc.Metrics.OtelcolNodeContainerLogPatternLinesDropped),
+		metricOtelcolNodeContainerLogPatternLinesInvalid:          newMetricOtelcolNodeContainerLogPatternLinesInvalid(mbc.Metrics.OtelcolNodeContainerLogPatternLinesInvalid),
+		metricOtelcolNodeContainerLogPatternLinesRead:             newMetricOtelcolNodeContainerLogPatternLinesRead(mbc.Metrics.OtelcolNodeContainerLogPatternLinesRead),
+		metricOtelcolNodeContainerLogPatternLinesRecovered:        newMetricOtelcolNodeContainerLogPatternLinesRecovered(mbc.Metrics.OtelcolNodeContainerLogPatternLinesRecovered),
+		metricOtelcolNodeContainerLogPatternLinesTruncated:        newMetricOtelcolNodeContainerLogPatternLinesTruncated(mbc.Metrics.OtelcolNodeContainerLogPatternLinesTruncated),
+		metricOtelcolNodeContainerLogPatternLogRecordsDropped:     newMetricOtelcolNodeContainerLogPatternLogRecordsDropped(mbc.Metrics.OtelcolNodeContainerLogPatternLogRecordsDropped),
+		metricOtelcolNodeContainerLogPatternPatternMemory:         newMetricOtelcolNodeContainerLogPatternPatternMemory(mbc.Metrics.OtelcolNodeContainerLogPatternPatternMemory),
+		metricOtelcolNodeContainerLogPatternPatternMemoryResets:   newMetricOtelcolNodeContainerLogPatternPatternMemoryResets(mbc.Metrics.OtelcolNodeContainerLogPatternPatternMemoryResets),
+		metricOtelcolNodeContainerLogPatternPatternSeries:         newMetricOtelcolNodeContainerLogPatternPatternSeries(mbc.Metrics.OtelcolNodeContainerLogPatternPatternSeries),
+		metricOtelcolNodeContainerLogPatternPatternsDropped:       newMetricOtelcolNodeContainerLogPatternPatternsDropped(mbc.Metrics.OtelcolNodeContainerLogPatternPatternsDropped),
+		metricOtelcolNodeContainerLogPatternPatternsEvicted:       newMetricOtelcolNodeContainerLogPatternPatternsEvicted(mbc.Metrics.OtelcolNodeContainerLogPatternPatternsEvicted),
+		metricOtelcolNodeContainerLogPatternPatternsExpired:       newMetricOtelcolNodeContainerLogPatternPatternsExpired(mbc.Metrics.OtelcolNodeContainerLogPatternPatternsExpired),
+		metricOtelcolNodeContainerLogPatternRotatedFilesUntracked: newMetricOtelcolNodeContainerLogPatternRotatedFilesUntracked(mbc.Metrics.OtelcolNodeContainerLogPatternRotatedFilesUntracked),
+		resourceAttributeIncludeFilter:                            make(map[string]filter.Filter),
+		resourceAttributeExcludeFilter:                            make(map[string]filter.Filter),
 	}
 	if mbc.ResourceAttributes.ContainerID.MetricsInclude != nil {
 		mb.resourceAttributeIncludeFilter["container.id"] = filter.CreateFilter(mbc.ResourceAttributes.ContainerID.MetricsInclude)
@@ -1124,6 +1314,7 @@ func (mb *MetricsBuilder) EmitForResource(options ...ResourceMetricsOption) {
 	mb.metricOtelcolNodeContainerLogPatternLinesDropped.emit(ils.Metrics())
 	mb.metricOtelcolNodeContainerLogPatternLinesInvalid.emit(ils.Metrics())
 	mb.metricOtelcolNodeContainerLogPatternLinesRead.emit(ils.Metrics())
+	mb.metricOtelcolNodeContainerLogPatternLinesRecovered.emit(ils.Metrics())
 	mb.metricOtelcolNodeContainerLogPatternLinesTruncated.emit(ils.Metrics())
 	mb.metricOtelcolNodeContainerLogPatternLogRecordsDropped.emit(ils.Metrics())
 	mb.metricOtelcolNodeContainerLogPatternPatternMemory.emit(ils.Metrics())
@@ -1132,6 +1323,7 @@ func (mb *MetricsBuilder) EmitForResource(options ...ResourceMetricsOption) {
 	mb.metricOtelcolNodeContainerLogPatternPatternsDropped.emit(ils.Metrics())
 	mb.metricOtelcolNodeContainerLogPatternPatternsEvicted.emit(ils.Metrics())
 	mb.metricOtelcolNodeContainerLogPatternPatternsExpired.emit(ils.Metrics())
+	mb.metricOtelcolNodeContainerLogPatternRotatedFilesUntracked.emit(ils.Metrics())
 
 	for _, op := range options {
 		op.apply(rm)
@@ -1183,6 +1375,11 @@ func (mb *MetricsBuilder) RecordOtelcolNodeContainerLogPatternLinesReadDataPoint
 	mb.metricOtelcolNodeContainerLogPatternLinesRead.recordDataPoint(mb.startTime, ts, val)
 }
 
+// RecordOtelcolNodeContainerLogPatternLinesRecoveredDataPoint adds a data point to otelcol_node.container_log_pattern.lines_recovered metric.
+func (mb *MetricsBuilder) RecordOtelcolNodeContainerLogPatternLinesRecoveredDataPoint(ts pcommon.Timestamp, val int64) {
+	mb.metricOtelcolNodeContainerLogPatternLinesRecovered.recordDataPoint(mb.startTime, ts, val)
+}
+
 // RecordOtelcolNodeContainerLogPatternLinesTruncatedDataPoint adds a data point to otelcol_node.container_log_pattern.lines_truncated metric.
 func (mb *MetricsBuilder) RecordOtelcolNodeContainerLogPatternLinesTruncatedDataPoint(ts pcommon.Timestamp, val int64) {
 	mb.metricOtelcolNodeContainerLogPatternLinesTruncated.recordDataPoint(mb.startTime, ts, val)
@@ -1221,6 +1418,11 @@ func (mb *MetricsBuilder) RecordOtelcolNodeContainerLogPatternPatternsEvictedDat
 // RecordOtelcolNodeContainerLogPatternPatternsExpiredDataPoint adds a data point to otelcol_node.container_log_pattern.patterns_expired metric.
 func (mb *MetricsBuilder) RecordOtelcolNodeContainerLogPatternPatternsExpiredDataPoint(ts pcommon.Timestamp, val int64) {
 	mb.metricOtelcolNodeContainerLogPatternPatternsExpired.recordDataPoint(mb.startTime, ts, val)
+}
+
+// RecordOtelcolNodeContainerLogPatternRotatedFilesUntrackedDataPoint adds a data point to otelcol_node.container_log_pattern.rotated_files_untracked metric.
+func (mb *MetricsBuilder) RecordOtelcolNodeContainerLogPatternRotatedFilesUntrackedDataPoint(ts pcommon.Timestamp, val int64, untrackedReasonAttributeValue AttributeUntrackedReason) {
+	mb.metricOtelcolNodeContainerLogPatternRotatedFilesUntracked.recordDataPoint(mb.startTime, ts, val, untrackedReasonAttributeValue.String())
 }
 
 // Reset resets metrics builder to its initial state. It should be used when external metrics source is restarted,

@@ -70,6 +70,7 @@ func TestMetricsBuilder(t *testing.T) {
 			aggMap["container.log.messages"] = mb.metricContainerLogMessages.config.AggregationStrategy
 			aggMap["otelcol_node.container_log_pattern.lines_invalid"] = mb.metricOtelcolNodeContainerLogPatternLinesInvalid.config.AggregationStrategy
 			aggMap["otelcol_node.container_log_pattern.patterns_dropped"] = mb.metricOtelcolNodeContainerLogPatternPatternsDropped.config.AggregationStrategy
+			aggMap["otelcol_node.container_log_pattern.rotated_files_untracked"] = mb.metricOtelcolNodeContainerLogPatternRotatedFilesUntracked.config.AggregationStrategy
 
 			expectedWarnings := 0
 			if tt.metricsSet != testDataSetReag {
@@ -98,6 +99,9 @@ func TestMetricsBuilder(t *testing.T) {
 			mb.RecordOtelcolNodeContainerLogPatternLinesReadDataPoint(ts, 1)
 			defaultMetricsCount++
 			allMetricsCount++
+			mb.RecordOtelcolNodeContainerLogPatternLinesRecoveredDataPoint(ts, 1)
+			defaultMetricsCount++
+			allMetricsCount++
 			mb.RecordOtelcolNodeContainerLogPatternLinesTruncatedDataPoint(ts, 1)
 			defaultMetricsCount++
 			allMetricsCount++
@@ -123,6 +127,12 @@ func TestMetricsBuilder(t *testing.T) {
 			defaultMetricsCount++
 			allMetricsCount++
 			mb.RecordOtelcolNodeContainerLogPatternPatternsExpiredDataPoint(ts, 1)
+			defaultMetricsCount++
+			allMetricsCount++
+			mb.RecordOtelcolNodeContainerLogPatternRotatedFilesUntrackedDataPoint(ts, 1, AttributeUntrackedReasonGoneBeforeOpen)
+			if tt.name == "reaggregate_set" {
+				mb.RecordOtelcolNodeContainerLogPatternRotatedFilesUntrackedDataPoint(ts, 3, AttributeUntrackedReasonMaxFiles)
+			}
 
 			rb := mb.NewResourceBuilder()
 			rb.SetContainerID("container.id-val")
@@ -141,6 +151,7 @@ func TestMetricsBuilder(t *testing.T) {
 				assert.Empty(t, mb.metricContainerLogMessages.aggDataPoints)
 				assert.Empty(t, mb.metricOtelcolNodeContainerLogPatternLinesInvalid.aggDataPoints)
 				assert.Empty(t, mb.metricOtelcolNodeContainerLogPatternPatternsDropped.aggDataPoints)
+				assert.Empty(t, mb.metricOtelcolNodeContainerLogPatternRotatedFilesUntracked.aggDataPoints)
 			}
 
 			if tt.expectEmpty {
@@ -299,6 +310,20 @@ func TestMetricsBuilder(t *testing.T) {
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
 					assert.Equal(t, int64(1), dp.IntValue())
+				case "otelcol_node.container_log_pattern.lines_recovered":
+					assert.False(t, validatedMetrics["otelcol_node.container_log_pattern.lines_recovered"], "Found a duplicate in the metrics slice: otelcol_node.container_log_pattern.lines_recovered")
+					validatedMetrics["otelcol_node.container_log_pattern.lines_recovered"] = true
+					assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
+					assert.Equal(t, 1, mi.Sum().DataPoints().Len())
+					assert.Equal(t, "Lines of Docker and CRI log files rotated or deleted before the poller read them (a file rotated faster than poll_interval), read afterwards from a descriptor held since the file appeared; also counted in lines_read.", mi.Description())
+					assert.Equal(t, "{line}", mi.Unit())
+					assert.True(t, mi.Sum().IsMonotonic())
+					assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
+					dp := mi.Sum().DataPoints().At(0)
+					assert.Equal(t, start, dp.StartTimestamp())
+					assert.Equal(t, ts, dp.Timestamp())
+					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+					assert.Equal(t, int64(1), dp.IntValue())
 				case "otelcol_node.container_log_pattern.lines_truncated":
 					assert.False(t, validatedMetrics["otelcol_node.container_log_pattern.lines_truncated"], "Found a duplicate in the metrics slice: otelcol_node.container_log_pattern.lines_truncated")
 					validatedMetrics["otelcol_node.container_log_pattern.lines_truncated"] = true
@@ -437,6 +462,50 @@ func TestMetricsBuilder(t *testing.T) {
 					assert.Equal(t, ts, dp.Timestamp())
 					assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
 					assert.Equal(t, int64(1), dp.IntValue())
+				case "otelcol_node.container_log_pattern.rotated_files_untracked":
+					if tt.name != "reaggregate_set" {
+						assert.False(t, validatedMetrics["otelcol_node.container_log_pattern.rotated_files_untracked"], "Found a duplicate in the metrics slice: otelcol_node.container_log_pattern.rotated_files_untracked")
+						validatedMetrics["otelcol_node.container_log_pattern.rotated_files_untracked"] = true
+						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
+						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
+						assert.Equal(t, "Docker and CRI log files (directories for watch_failed, kernel event losses for queue_overflow) the rotation watch could not follow, by reason; lines of such a file that the poller misses are not counted. Zero on a healthy node.", mi.Description())
+						assert.Equal(t, "{file}", mi.Unit())
+						assert.True(t, mi.Sum().IsMonotonic())
+						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
+						dp := mi.Sum().DataPoints().At(0)
+						assert.Equal(t, start, dp.StartTimestamp())
+						assert.Equal(t, ts, dp.Timestamp())
+						assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+						assert.Equal(t, int64(1), dp.IntValue())
+						untrackedReasonAttrVal, ok := dp.Attributes().Get("reason")
+						assert.True(t, ok)
+						assert.Equal(t, "gone_before_open", untrackedReasonAttrVal.Str())
+					} else {
+						assert.False(t, validatedMetrics["otelcol_node.container_log_pattern.rotated_files_untracked"], "Found a duplicate in the metrics slice: otelcol_node.container_log_pattern.rotated_files_untracked")
+						validatedMetrics["otelcol_node.container_log_pattern.rotated_files_untracked"] = true
+						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
+						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
+						assert.Equal(t, "Docker and CRI log files (directories for watch_failed, kernel event losses for queue_overflow) the rotation watch could not follow, by reason; lines of such a file that the poller misses are not counted. Zero on a healthy node.", mi.Description())
+						assert.Equal(t, "{file}", mi.Unit())
+						assert.True(t, mi.Sum().IsMonotonic())
+						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
+						dp := mi.Sum().DataPoints().At(0)
+						assert.Equal(t, start, dp.StartTimestamp())
+						assert.Equal(t, ts, dp.Timestamp())
+						assert.Equal(t, pmetric.NumberDataPointValueTypeInt, dp.ValueType())
+						switch aggMap["otelcol_node.container_log_pattern.rotated_files_untracked"] {
+						case "sum":
+							assert.Equal(t, int64(4), dp.IntValue())
+						case "avg":
+							assert.Equal(t, int64(2), dp.IntValue())
+						case "min":
+							assert.Equal(t, int64(1), dp.IntValue())
+						case "max":
+							assert.Equal(t, int64(3), dp.IntValue())
+						}
+						_, ok := dp.Attributes().Get("reason")
+						assert.False(t, ok)
+					}
 				}
 			}
 		})

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: Apache-2.0
+
+package containerlogpatternreceiver // import "github.com/otelcol-node/otelcol-node/receiver/containerlogpatternreceiver"
+
+import (
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
+)
+
+// currentIdentity is the receiver's one rule for names that arrive late
+// (the same as every receiver's, see containerid.Resolver.Current): at each
+// emission, of metrics and of log records, an owner's identity is the last
+// one it was emitted with, plus what the resolver knows now. A container
+// the resolver has indexed gets its cgroup's identity, so its labels equal
+// those the eBPF receivers emit for it; what the log path said (the
+// kubelet's pod and container names) fills what that lacks. It never
+// blocks, and an owner never loses a name it had.
+func (c *core) currentIdentity(last containerid.Identity) containerid.Identity {
+	if c.resolver == nil {
+		return last
+	}
+	id := last
+	if last.ContainerID != "" {
+		if known, ok := c.resolver.ByContainerID(last.ContainerID); ok {
+			fillEmpty(&known, last)
+			id = known
+		}
+	}
+	return c.resolver.Refresh(id)
+}
+
+// fillEmpty sets the empty fields of id from other.
+func fillEmpty(id *containerid.Identity, other containerid.Identity) {
+	fill := func(dst *string, v string) {
+		if *dst == "" {
+			*dst = v
+		}
+	}
+	fill(&id.CgroupPath, other.CgroupPath)
+	fill(&id.ContainerID, other.ContainerID)
+	fill(&id.Runtime, other.Runtime)
+	fill(&id.PodUID, other.PodUID)
+	fill(&id.SystemdUnit, other.SystemdUnit)
+	fill(&id.Name, other.Name)
+	fill(&id.ImageName, other.ImageName)
+	fill(&id.PodName, other.PodName)
+	fill(&id.PodNamespace, other.PodNamespace)
+	fill(&id.K8sContainerName, other.K8sContainerName)
+}
