@@ -7,6 +7,7 @@ import (
 	healthcheckextension "github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension"
 	filestorage "github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	filelogreceiver "github.com/open-telemetry/opentelemetry-collector-contrib/receiver/filelogreceiver"
+	containeridentityextension "github.com/otelcol-node/otelcol-node/extension/containeridentityextension"
 	cloudmetadataprocessor "github.com/otelcol-node/otelcol-node/processor/cloudmetadataprocessor"
 	containerlogpatternreceiver "github.com/otelcol-node/otelcol-node/receiver/containerlogpatternreceiver"
 	delayacctreceiver "github.com/otelcol-node/otelcol-node/receiver/delayacctreceiver"
@@ -50,6 +51,7 @@ func components() (otelcol.Factories, error) {
 	}
 
 	factories.Extensions, err = otelcol.MakeFactoryMap[extension.Factory](
+		containeridentityextension.NewFactory(),
 		healthcheckextension.NewFactory(),
 		zpagesextension.NewFactory(),
 		filestorage.NewFactory(),
@@ -58,9 +60,10 @@ func components() (otelcol.Factories, error) {
 		return otelcol.Factories{}, err
 	}
 	factories.ExtensionModules = makeModulesMap(factories.Extensions, map[component.Type]string{
-		healthcheckextension.NewFactory().Type(): "github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension v0.158.0",
-		zpagesextension.NewFactory().Type():      "go.opentelemetry.io/collector/extension/zpagesextension v0.158.0",
-		filestorage.NewFactory().Type():          "github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage v0.158.0",
+		containeridentityextension.NewFactory().Type(): "github.com/otelcol-node/otelcol-node v0.0.0",
+		healthcheckextension.NewFactory().Type():       "github.com/open-telemetry/opentelemetry-collector-contrib/extension/healthcheckextension v0.158.0",
+		zpagesextension.NewFactory().Type():            "go.opentelemetry.io/collector/extension/zpagesextension v0.158.0",
+		filestorage.NewFactory().Type():                "github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage v0.158.0",
 	})
 
 	factories.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](

@@ -29,10 +29,8 @@ func defaultConfigArgs(t *testing.T, metricsPort, healthPort int, docker dockerN
 		"--config", filepath.Join(e2etest.RepoRoot(t), "distribution", "default-config.yaml"),
 		fmt.Sprintf("--set=exporters::prometheus::endpoint=127.0.0.1:%d", metricsPort),
 		fmt.Sprintf("--set=extensions::health_check::endpoint=127.0.0.1:%d", healthPort),
-		"--set=receivers::container_log_pattern::docker::socket=" + docker.socket,
+		"--set=extensions::container_identity::docker_socket=" + docker.socket,
 		"--set=receivers::container_log_pattern::docker::containers_dir=" + docker.containersDir,
-		"--set=receivers::delay_acct::docker_socket=" + docker.socket,
-		"--set=receivers::oom::docker_socket=" + docker.socket,
 	}
 	for _, r := range defaultReceivers {
 		args = append(args, "--set=receivers::"+r+"::collection_interval=2s")

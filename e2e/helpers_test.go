@@ -15,6 +15,9 @@ type pipeline struct {
 	receivers, processors string
 	// receiverIDs and processorIDs list the pipeline in order.
 	receiverIDs, processorIDs []string
+	// extensions holds the YAML body of the `extensions:` section; every
+	// extension in it is started.
+	extensions string
 }
 
 // config renders the pipeline with the exporter on 127.0.0.1:port.
@@ -24,12 +27,22 @@ func (p pipeline) config(port int) string {
 	if p.processors != "" {
 		b.WriteString("processors:\n" + indent(p.processors))
 	}
+	var extensionIDs []string
+	if p.extensions != "" {
+		b.WriteString("extensions:\n" + indent(p.extensions))
+		for _, l := range strings.Split(p.extensions, "\n") {
+			if l != "" && l[0] != ' ' {
+				extensionIDs = append(extensionIDs, strings.TrimSuffix(l, ":"))
+			}
+		}
+	}
 	fmt.Fprintf(&b, `exporters:
   prometheus:
     endpoint: 127.0.0.1:%d
     resource_to_telemetry_conversion:
       enabled: true
 service:
+  extensions: [%s]
   telemetry:
     metrics:
       level: none
@@ -38,7 +51,7 @@ service:
       receivers: [%s]
       processors: [%s]
       exporters: [prometheus]
-`, port, strings.Join(p.receiverIDs, ", "), strings.Join(p.processorIDs, ", "))
+`, port, strings.Join(extensionIDs, ", "), strings.Join(p.receiverIDs, ", "), strings.Join(p.processorIDs, ", "))
 	return b.String()
 }
 

@@ -29,16 +29,17 @@ func TestLogPatternsOfDockerContainer(t *testing.T) {
 	c := e2etest.Start(t, pipeline{
 		receivers: fmt.Sprintf(`container_log_pattern:
   collection_interval: 1s
+  container_identity: container_identity
   docker:
     containers_dir: %s
-    socket: %s
   cri:
     enabled: false
   journald:
     enabled: false
   container_files:
-    enabled: false`, containersDir, d.Socket()),
+    enabled: false`, containersDir),
 		receiverIDs: []string{"container_log_pattern"},
+		extensions:  "container_identity:\n  docker_socket: " + d.Socket(),
 	}.config(port), port)
 
 	var script strings.Builder

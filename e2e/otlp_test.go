@@ -164,9 +164,7 @@ func startAgent(t *testing.T, endpoint, dockerSocket, sysfsRoot, imdsURL string)
 	args := []string{
 		"--config", filepath.Join(e2etest.RepoRoot(t), "examples", "otlp-agent.yaml"),
 		fmt.Sprintf("--set=extensions::health_check::endpoint=127.0.0.1:%d", e2etest.FreePort(t)),
-		"--set=receivers::oom::docker_socket=" + dockerSocket,
-		"--set=receivers::delay_acct::docker_socket=" + dockerSocket,
-		"--set=receivers::container_log_pattern::docker::socket=" + dockerSocket,
+		"--set=extensions::container_identity::docker_socket=" + dockerSocket,
 		"--set=processors::cloud_metadata::sysfs_root=" + sysfsRoot,
 		"--set=processors::cloud_metadata::endpoint=" + imdsURL,
 		"--set=processors::batch::timeout=200ms",

@@ -121,10 +121,7 @@ func TestWholeNodeDaemonSetConfig(t *testing.T) {
 // "auto" picks it), with every workload at once.
 func TestWholeNodeCgroupV2(t *testing.T) {
 	requireWholeNode(t)
-	args := startCloudFakes(t)
-	for _, r := range []string{"ebpf_tcp", "oom", "delay_acct"} {
-		args = append(args, "--set", "receivers::"+r+"::cgroup_hierarchy=v2")
-	}
+	args := append(startCloudFakes(t), "--set", "extensions::container_identity::cgroup_hierarchy=v2")
 	c := e2etest.StartWith(t, e2etest.Options{Args: args}, defaultMetricsPort)
 	runWholeNode(t, c)
 }
