@@ -50,6 +50,30 @@ type Identity struct {
 // IsContainer reports whether the cgroup belongs to a container.
 func (id Identity) IsContainer() bool { return id.ContainerID != "" }
 
+// FillEmpty sets the empty fields of id from known: what one source (or an
+// earlier emission) knew and another does not is kept.
+func (id *Identity) FillEmpty(known Identity) {
+	for _, f := range []struct {
+		field *string
+		value string
+	}{
+		{&id.CgroupPath, known.CgroupPath},
+		{&id.ContainerID, known.ContainerID},
+		{&id.Runtime, known.Runtime},
+		{&id.PodUID, known.PodUID},
+		{&id.SystemdUnit, known.SystemdUnit},
+		{&id.Name, known.Name},
+		{&id.ImageName, known.ImageName},
+		{&id.PodName, known.PodName},
+		{&id.PodNamespace, known.PodNamespace},
+		{&id.K8sContainerName, known.K8sContainerName},
+	} {
+		if *f.field == "" {
+			*f.field = f.value
+		}
+	}
+}
+
 // CopyToResource writes the identity as resource attributes. Empty values are
 // omitted rather than written as "", so a backend never sees a blank label that
 // looks like a real value.

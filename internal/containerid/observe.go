@@ -169,7 +169,7 @@ func (r *Resolver) rescanWhenDue(ctx context.Context) {
 // the worker and reported as unresolved. It never blocks.
 func (r *Resolver) Current(cgroupID uint64, last Identity) (Identity, bool) {
 	if ident, ok := r.lookup(cgroupID); ok {
-		mergeKnown(&ident, last)
+		ident.FillEmpty(last)
 		return r.Refresh(ident), true
 	}
 	if last != (Identity{}) {
@@ -189,14 +189,4 @@ func (r *Resolver) ByContainerID(containerID string) (Identity, bool) {
 		return Identity{}, false
 	}
 	return r.Lookup(cgroupID)
-}
-
-// mergeKnown fills the name fields of id that are empty from known.
-func mergeKnown(id *Identity, known Identity) {
-	keepKnown(&id.Runtime, known.Runtime)
-	keepKnown(&id.Name, known.Name)
-	keepKnown(&id.ImageName, known.ImageName)
-	keepKnown(&id.PodName, known.PodName)
-	keepKnown(&id.PodNamespace, known.PodNamespace)
-	keepKnown(&id.K8sContainerName, known.K8sContainerName)
 }

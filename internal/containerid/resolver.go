@@ -306,14 +306,8 @@ func (r *Resolver) withNames(id Identity) Identity {
 // end of its life. It never blocks.
 func (r *Resolver) Refresh(id Identity) Identity {
 	fresh := r.withNames(id)
-	mergeKnown(&fresh, id)
+	fresh.FillEmpty(id)
 	return fresh
-}
-
-func keepKnown(field *string, known string) {
-	if *field == "" {
-		*field = known
-	}
 }
 
 func (r *Resolver) rescanIfDue() {

@@ -21,28 +21,9 @@ func (c *core) currentIdentity(last containerid.Identity) containerid.Identity {
 	id := last
 	if last.ContainerID != "" {
 		if known, ok := c.resolver.ByContainerID(last.ContainerID); ok {
-			fillEmpty(&known, last)
+			known.FillEmpty(last)
 			id = known
 		}
 	}
 	return c.resolver.Refresh(id)
-}
-
-// fillEmpty sets the empty fields of id from other.
-func fillEmpty(id *containerid.Identity, other containerid.Identity) {
-	fill := func(dst *string, v string) {
-		if *dst == "" {
-			*dst = v
-		}
-	}
-	fill(&id.CgroupPath, other.CgroupPath)
-	fill(&id.ContainerID, other.ContainerID)
-	fill(&id.Runtime, other.Runtime)
-	fill(&id.PodUID, other.PodUID)
-	fill(&id.SystemdUnit, other.SystemdUnit)
-	fill(&id.Name, other.Name)
-	fill(&id.ImageName, other.ImageName)
-	fill(&id.PodName, other.PodName)
-	fill(&id.PodNamespace, other.PodNamespace)
-	fill(&id.K8sContainerName, other.K8sContainerName)
 }
