@@ -65,3 +65,31 @@ func validateConfig(t *testing.T, path string) {
 		t.Fatalf("otelcol-node validate: %v\n%s\nconfig:\n%s", err, out, data)
 	}
 }
+
+// TestValidateNamesMissingExtensions: `validate` rejects a receiver whose
+// storage or container_identity extension is not configured or not enabled,
+// naming the receiver, the key and the extension (a receiver's own Validate
+// cannot see the extensions; without the check such a config fails only at
+// start).
+func TestValidateNamesMissingExtensions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(`receivers:
+  container_log_pattern:
+    storage: file_storage
+  ebpf_tcp:
+    container_identity: container_identity
+extensions:
+  container_identity:
+exporters:
+  debug:
+service:
+  pipelines:
+    metrics:
+      receivers: [container_log_pattern, ebpf_tcp]
+      exporters: [debug]
+`), 0o644))
+	out, err := exec.Command(e2etest.BinaryPath(t), "validate", "--config", path).CombinedOutput()
+	require.Error(t, err, "validate accepted the config:\n%s", out)
+	assert.Contains(t, string(out), `receivers::container_log_pattern: 'storage' names extension "file_storage", which is not configured`)
+	assert.Contains(t, string(out), `receivers::ebpf_tcp: 'container_identity' names extension "container_identity", which is not enabled`)
+}

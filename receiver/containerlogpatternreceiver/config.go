@@ -157,9 +157,11 @@ type ContainerFilesConfig struct {
 }
 
 // Validate checks the configuration, naming the YAML key of each problem.
-// What it cannot see is checked at start: that the extensions named by
-// 'storage' and 'container_identity' are configured (a receiver's config
-// does not see the others).
+// What it cannot see, that the extensions named by 'storage' and
+// 'container_identity' are configured and enabled (a receiver's config does
+// not see the others), the distribution checks when it loads the config
+// (internal/extensionrefs, so `validate` catches it too) and Start checks
+// again.
 func (cfg *Config) Validate() error {
 	var errs []error
 	if cfg.StartAt != startAtEnd && cfg.StartAt != startAtBeginning {
