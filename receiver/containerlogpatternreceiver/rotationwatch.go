@@ -107,25 +107,21 @@ type rotationWatch struct {
 	files   map[fileKey]*trackedFile
 	byPath  map[string]*trackedFile   // current holder of each watched path
 	lineage map[string][]*trackedFile // files that had each include-set path
-	// lastHead is the head of the last delivery under each path: the
-	// poller's next batch from that path usually continues it.
-	lastHead map[string]string
-	dirs     map[string]*headState
-	polls    int64 // saves of the poller's offsets seen
-	nGone    int   // files waiting to be finished
+	dirs    map[string]*headState
+	polls   int64 // saves of the poller's offsets seen
+	nGone   int   // files waiting to be finished
 
 	sys *rotationSys // platform state, nil when the platform has no watch
 }
 
 func newRotationAccount(c *core, include []string) *rotationWatch {
 	return &rotationWatch{
-		c:        c,
-		include:  include,
-		files:    make(map[fileKey]*trackedFile),
-		byPath:   make(map[string]*trackedFile),
-		lineage:  make(map[string][]*trackedFile),
-		lastHead: make(map[string]string),
-		dirs:     make(map[string]*headState),
+		c:       c,
+		include: include,
+		files:   make(map[fileKey]*trackedFile),
+		byPath:  make(map[string]*trackedFile),
+		lineage: make(map[string][]*trackedFile),
+		dirs:    make(map[string]*headState),
 	}
 }
 
@@ -155,12 +151,14 @@ func (w *rotationWatch) wrapEmit(next emit.Callback) emit.Callback {
 // delivered records that the poller delivered tokens read from path, whose
 // bytes span offsets[0]..offsets[len(tokens)] of the file. Only the head of
 // the content read is needed. A delivery from the start of a file carries
-// its head. One that continues the last delivery under the same path has
-// its head. Otherwise (the first delivery of a reader resuming in the
-// middle: a renamed file, a copy recognised by its fingerprint) the file is
-// the one, among those that had the path, whose content at the offset is
-// the delivered text, and its head is read from it: one pread or two per
-// reader, none per line.
+// its head. Any other (a reader continuing, or resuming a renamed file or a
+// copy recognised by its fingerprint) is matched by content: the file, among
+// those that had the path, whose bytes at the offset are the delivered
+// text, and its head is read from it, two preads per delivered batch, none
+// per line. (Guessing that a batch continues the path's last delivery when
+// the offsets agree is wrong under rotation: files of equal-length lines
+// rotated every N lines end at the same offsets, and one file's delivery
+// would be credited to another, whose rest would then be read again.)
 func (w *rotationWatch) delivered(path string, tokens [][]byte, offsets []int64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -171,11 +169,6 @@ func (w *rotationWatch) delivered(path string, tokens [][]byte, offsets []int64)
 		head, ok = headOfDelivery(tokens, offsets)
 	}
 	if !ok {
-		if h := w.lastHead[path]; h != "" && w.dirState(dir).delivered[h] == start {
-			head, ok = h, true
-		}
-	}
-	if !ok {
 		tf := w.fileAt(path, start, rawPrefix(tokens, offsets, verifyBytes))
 		if tf == nil {
 			return // a file the watch does not hold (over the cap, or missed)
@@ -184,10 +177,6 @@ func (w *rotationWatch) delivered(path string, tokens [][]byte, offsets []int64)
 			return
 		}
 	}
-	if len(w.lastHead) >= 2*maxTrackedFiles {
-		clear(w.lastHead)
-	}
-	w.lastHead[path] = head
 	w.recordDelivery(dir, head, end)
 }
 
@@ -378,7 +367,6 @@ func (w *rotationWatch) forget(tf *trackedFile) {
 		l := slices.DeleteFunc(w.lineage[n], func(o *trackedFile) bool { return o == tf })
 		if len(l) == 0 {
 			delete(w.lineage, n)
-			delete(w.lastHead, n)
 		} else {
 			w.lineage[n] = l
 		}
