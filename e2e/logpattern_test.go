@@ -42,6 +42,11 @@ func TestLogPatternsOfDockerContainer(t *testing.T) {
 		extensions:  "container_identity:\n  docker_socket: " + d.Socket(),
 	}.config(port), port)
 
+	// start_at: end applies to the files the first poll finds, one
+	// poll_interval (1 s) after start: a container started before it would
+	// be read from its end.
+	time.Sleep(2 * time.Second)
+
 	var script strings.Builder
 	for i := 1; i <= 5; i++ {
 		fmt.Fprintf(&script, "echo 'INFO user u%d logged in from 10.0.0.%d'; ", i, i)
