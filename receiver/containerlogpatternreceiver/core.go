@@ -25,10 +25,10 @@ import (
 )
 
 // The maintenance beat flushes idle multiline messages and ships buffered
-// log records once per multiline_flush_timeout, within these bounds: a
-// message is counted between one and two timeouts after its last line,
-// and an idle node wakes at most once a second for it. Expiry runs on a
-// slower beat.
+// log records every two multiline_flush_timeouts, within these bounds: a
+// message is counted between one and three timeouts after its last line
+// (well inside a collection interval), and an idle node wakes at most once
+// a second for it. Expiry runs on a slower beat.
 const (
 	minMaintenanceInterval = 10 * time.Millisecond
 	maxMaintenanceInterval = time.Second
@@ -207,7 +207,7 @@ func (c *core) shutdown(ctx context.Context) error {
 // maintain completes idle multiline messages, ships log records and expires
 // idle patterns and streams.
 func (c *core) maintain(ctx context.Context) {
-	ticker := time.NewTicker(min(max(c.cfg.MultilineFlushTimeout, minMaintenanceInterval), maxMaintenanceInterval))
+	ticker := time.NewTicker(min(max(2*c.cfg.MultilineFlushTimeout, minMaintenanceInterval), maxMaintenanceInterval))
 	defer ticker.Stop()
 	lastExpiry := time.Now()
 	for {
