@@ -9,7 +9,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
 	"github.com/otelcol-node/otelcol-node/internal/containerid"
-	"github.com/otelcol-node/otelcol-node/internal/seriesstart"
 	"github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver/internal/metadata"
 )
 
@@ -18,17 +17,6 @@ import (
 type identities interface {
 	Current(cgroupID uint64, last containerid.Identity) (containerid.Identity, bool)
 }
-
-// Names of the metrics whose points carry their own series' start time.
-const (
-	metricSuccessfulConnects = "container.net.tcp.successful_connects"
-	metricConnectionTime     = "container.net.tcp.connection_time"
-	metricActiveConnections  = "container.net.tcp.active_connections"
-	metricRetransmits        = "container.net.tcp.retransmits"
-	metricBytesSent          = "container.net.tcp.bytes_sent"
-	metricBytesReceived      = "container.net.tcp.bytes_received"
-	metricFailedConnects     = "container.net.tcp.failed_connects"
-)
 
 // selfStats are the kernel and reader side of the receiver's health
 // counters (the aggregate counts the rest).
@@ -45,16 +33,13 @@ type selfStats struct {
 // componentID labels the self-metrics resource, so that two instances of the
 // receiver do not emit the same series.
 //
-// Each series carries its own start time (seriesstart): a series dropped at
-// idle expiry and seen again counts from 0 under a new start time.
-func emitMetrics(mb *metadata.MetricsBuilder, mbc metadata.MetricsConfig, starts *seriesstart.Recorder, agg *aggregate, ids identities, self selfStats, componentID string, now time.Time) pmetric.Metrics {
+// Each counter series carries its own start time, set on the builder before
+// its points are recorded (as the log receiver does): a series dropped at
+// idle expiry and seen again counts from 0 under a new start time. Gauges
+// and the self-metrics carry started, the receiver's start.
+func emitMetrics(mb *metadata.MetricsBuilder, started time.Time, agg *aggregate, ids identities, self selfStats, componentID string, now time.Time) pmetric.Metrics {
 	ts := pcommon.NewTimestampFromTime(now)
-	starts.Reset()
-	noteStart := func(enabled bool, metric string, start time.Time) {
-		if enabled {
-			starts.Add(metric, start)
-		}
-	}
+	startAt := func(t time.Time) { mb.Reset(metadata.WithStartTime(pcommon.NewTimestampFromTime(t))) }
 
 	agg.visit(func(id uint64, c *containerStats) {
 		// The resolver never blocks here: names it learns later show from
@@ -63,12 +48,7 @@ func emitMetrics(mb *metadata.MetricsBuilder, mbc metadata.MetricsConfig, starts
 			c.identity = ident
 		}
 		for k, st := range c.conns {
-			noteStart(mbc.ContainerNetTCPSuccessfulConnects.Enabled, metricSuccessfulConnects, st.start)
-			noteStart(mbc.ContainerNetTCPConnectionTime.Enabled, metricConnectionTime, st.start)
-			noteStart(mbc.ContainerNetTCPActiveConnections.Enabled, metricActiveConnections, st.start)
-			noteStart(mbc.ContainerNetTCPRetransmits.Enabled, metricRetransmits, st.start)
-			noteStart(mbc.ContainerNetTCPBytesSent.Enabled, metricBytesSent, st.start)
-			noteStart(mbc.ContainerNetTCPBytesReceived.Enabled, metricBytesReceived, st.start)
+			startAt(st.start)
 			sent, received, retransmits := st.report()
 			mb.RecordContainerNetTCPSuccessfulConnectsDataPoint(ts, int64(st.successful), k.destination, k.actualDestination)
 			mb.RecordContainerNetTCPConnectionTimeDataPoint(ts, st.handshake.Seconds(), k.destination, k.actualDestination)
@@ -78,9 +58,10 @@ func emitMetrics(mb *metadata.MetricsBuilder, mbc metadata.MetricsConfig, starts
 			mb.RecordContainerNetTCPBytesReceivedDataPoint(ts, int64(received), k.destination, k.actualDestination)
 		}
 		for destination, st := range c.failed {
-			noteStart(mbc.ContainerNetTCPFailedConnects.Enabled, metricFailedConnects, st.start)
+			startAt(st.start)
 			mb.RecordContainerNetTCPFailedConnectsDataPoint(ts, int64(st.failed), destination)
 		}
+		startAt(started)
 		for addr, st := range c.listens {
 			if st.open > 0 {
 				mb.RecordContainerNetTCPListenInfoDataPoint(ts, 1, addr)
@@ -112,7 +93,5 @@ func emitMetrics(mb *metadata.MetricsBuilder, mbc metadata.MetricsConfig, starts
 	mb.RecordOtelcolNodeEbpfTCPKeysDroppedDataPoint(ts, int64(dropped.sockets), metadata.AttributeCapSockets)
 	rb := mb.NewResourceBuilder()
 	rb.SetOtelcolComponentID(componentID)
-	md := mb.Emit(metadata.WithResource(rb.Emit()))
-	starts.Apply(md)
-	return md
+	return mb.Emit(metadata.WithResource(rb.Emit()))
 }

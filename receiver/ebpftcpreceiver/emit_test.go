@@ -12,7 +12,6 @@ import (
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/otelcol-node/otelcol-node/internal/containerid"
-	"github.com/otelcol-node/otelcol-node/internal/seriesstart"
 	"github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver/internal/metadata"
 )
 
@@ -36,7 +35,7 @@ func TestEmitMetrics(t *testing.T) {
 		return containerid.Identity{}, false
 	}
 	mb := metadata.NewMetricsBuilder(metadata.NewDefaultMetricsBuilderConfig(), receivertest.NewNopSettings(metadata.Type))
-	md := emitMetrics(mb, metadata.DefaultMetricsConfig(), seriesstart.NewRecorder(), a, fixedIdentities(identify), selfStats{ringbufFull: 2, recursionMisses: 4}, "ebpf_tcp", t0.Add(time.Second))
+	md := emitMetrics(mb, t0, a, fixedIdentities(identify), selfStats{ringbufFull: 2, recursionMisses: 4}, "ebpf_tcp", t0.Add(time.Second))
 
 	require.Equal(t, 3, md.ResourceMetrics().Len())
 	byResource := map[string]map[string]pmetric.Metric{}
@@ -107,7 +106,7 @@ func TestEmitHonoursResourceAttributeSwitches(t *testing.T) {
 	cfg := metadata.NewDefaultMetricsBuilderConfig()
 	cfg.ResourceAttributes.ContainerID.Enabled = false
 	mb := metadata.NewMetricsBuilder(cfg, receivertest.NewNopSettings(metadata.Type))
-	md := emitMetrics(mb, cfg.Metrics, seriesstart.NewRecorder(), a, fixedIdentities(identify), selfStats{}, "ebpf_tcp", t0)
+	md := emitMetrics(mb, t0, a, fixedIdentities(identify), selfStats{}, "ebpf_tcp", t0)
 
 	found := false
 	for i := 0; i < md.ResourceMetrics().Len(); i++ {
@@ -130,7 +129,7 @@ func TestEmitSelfMetricsPerInstance(t *testing.T) {
 	ids := map[string]bool{}
 	for _, id := range []string{"ebpf_tcp", "ebpf_tcp/2"} {
 		mb := metadata.NewMetricsBuilder(metadata.NewDefaultMetricsBuilderConfig(), receivertest.NewNopSettings(metadata.Type))
-		md := emitMetrics(mb, metadata.DefaultMetricsConfig(), seriesstart.NewRecorder(), newAggregate(testLimits()), fixedIdentities(nil), selfStats{}, id, t0)
+		md := emitMetrics(mb, t0, newAggregate(testLimits()), fixedIdentities(nil), selfStats{}, id, t0)
 		require.Equal(t, 1, md.ResourceMetrics().Len())
 		v, ok := md.ResourceMetrics().At(0).Resource().Attributes().Get("otelcol.component.id")
 		require.True(t, ok)
@@ -163,7 +162,6 @@ func TestEmitLateNameAndKeptIdentity(t *testing.T) {
 	resolverKnows := true
 	ids := fixedIdentities(func(uint64) (containerid.Identity, bool) { return known, resolverKnows })
 	mb := metadata.NewMetricsBuilder(metadata.NewDefaultMetricsBuilderConfig(), receivertest.NewNopSettings(metadata.Type))
-	starts := seriesstart.NewRecorder()
 	nameOf := func(md pmetric.Metrics) string {
 		for i := 0; i < md.ResourceMetrics().Len(); i++ {
 			attrs := md.ResourceMetrics().At(i).Resource().Attributes()
@@ -175,11 +173,11 @@ func TestEmitLateNameAndKeptIdentity(t *testing.T) {
 		return "<no container resource>"
 	}
 
-	assert.Empty(t, nameOf(emitMetrics(mb, metadata.DefaultMetricsConfig(), starts, a, ids, selfStats{}, "ebpf_tcp", t0)))
+	assert.Empty(t, nameOf(emitMetrics(mb, t0, a, ids, selfStats{}, "ebpf_tcp", t0)))
 	known.Name = "web"
-	assert.Equal(t, "web", nameOf(emitMetrics(mb, metadata.DefaultMetricsConfig(), starts, a, ids, selfStats{}, "ebpf_tcp", t0)))
+	assert.Equal(t, "web", nameOf(emitMetrics(mb, t0, a, ids, selfStats{}, "ebpf_tcp", t0)))
 	resolverKnows = false
-	assert.Equal(t, "web", nameOf(emitMetrics(mb, metadata.DefaultMetricsConfig(), starts, a, ids, selfStats{}, "ebpf_tcp", t0)),
+	assert.Equal(t, "web", nameOf(emitMetrics(mb, t0, a, ids, selfStats{}, "ebpf_tcp", t0)),
 		"a container the resolver forgot keeps its labels")
 }
 
@@ -193,14 +191,13 @@ func TestEmitPerSeriesStartTime(t *testing.T) {
 	later := t0.Add(limits.idleTimeout / 2)
 	a.applyCounters(key(7, "10.0.0.3:80"), counters(1, 0, 0, 0, 0), later)
 	mb := metadata.NewMetricsBuilder(metadata.NewDefaultMetricsBuilderConfig(), receivertest.NewNopSettings(metadata.Type))
-	starts := seriesstart.NewRecorder()
 	emit := func(now time.Time) map[string]pmetric.NumberDataPoint {
-		md := emitMetrics(mb, metadata.DefaultMetricsConfig(), starts, a, fixedIdentities(nil), selfStats{}, "ebpf_tcp", now)
+		md := emitMetrics(mb, t0, a, fixedIdentities(nil), selfStats{}, "ebpf_tcp", now)
 		points := map[string]pmetric.NumberDataPoint{}
 		for i := 0; i < md.ResourceMetrics().Len(); i++ {
 			ms := md.ResourceMetrics().At(i).ScopeMetrics().At(0).Metrics()
 			for j := 0; j < ms.Len(); j++ {
-				if ms.At(j).Name() != metricSuccessfulConnects {
+				if ms.At(j).Name() != "container.net.tcp.successful_connects" {
 					continue
 				}
 				dps := ms.At(j).Sum().DataPoints()

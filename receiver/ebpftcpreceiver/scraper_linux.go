@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/receiver"
 	"go.opentelemetry.io/collector/scraper/scrapererror"
@@ -16,7 +17,6 @@ import (
 
 	"github.com/otelcol-node/otelcol-node/internal/bpf"
 	"github.com/otelcol-node/otelcol-node/internal/containerid"
-	"github.com/otelcol-node/otelcol-node/internal/seriesstart"
 	"github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver/internal/metadata"
 )
 
@@ -32,7 +32,7 @@ type tcpScraper struct {
 	mb       *metadata.MetricsBuilder
 
 	agg             *aggregate
-	starts          *seriesstart.Recorder
+	started         time.Time // the builder's start: of gauges and self-metrics
 	identities      *containerid.Resolver
 	releaseIdentity func() error
 	nat             *natResolver // nil when resolve_nat is off
@@ -41,12 +41,13 @@ type tcpScraper struct {
 }
 
 func newTCPScraper(cfg *Config, set receiver.Settings) *tcpScraper {
+	started := time.Now()
 	return &tcpScraper{
 		cfg:      cfg,
 		settings: set,
 		logger:   set.Logger,
-		mb:       metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set),
-		starts:   seriesstart.NewRecorder(),
+		mb:       metadata.NewMetricsBuilder(cfg.MetricsBuilderConfig, set, metadata.WithStartTime(pcommon.NewTimestampFromTime(started))),
+		started:  started,
 	}
 }
 
@@ -156,7 +157,7 @@ func (s *tcpScraper) scrape(context.Context) (pmetric.Metrics, error) {
 		keysFull:           st.Lost[bpf.LossKeysFull],
 		recursionMisses:    st.RecursionMisses,
 	}
-	md := emitMetrics(s.mb, s.cfg.MetricsBuilderConfig.Metrics, s.starts, s.agg, s.identities, self, s.settings.ID.String(), now)
+	md := emitMetrics(s.mb, s.started, s.agg, s.identities, self, s.settings.ID.String(), now)
 	if err != nil {
 		// A failed read loses no data (kernel counters and socket totals
 		// are absolute; the next scrape catches up), so the metrics go out.
