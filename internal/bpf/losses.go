@@ -22,6 +22,9 @@ const (
 	// LossKeysFull counts events not counted because an in-kernel aggregate
 	// map was full and refused their new key.
 	LossKeysFull LossReason = 2
+	// LossNetnsFull counts network namespaces a namespace map refused: their
+	// sockets are not visited by per-namespace iterators.
+	LossNetnsFull LossReason = 3
 	// NumLossReasons is the size of loss_counts (LOSS_REASON_MAX).
 	NumLossReasons = 8
 )
@@ -38,6 +41,8 @@ func (r LossReason) String() string {
 		return "map_full"
 	case LossKeysFull:
 		return "keys_full"
+	case LossNetnsFull:
+		return "netns_full"
 	default:
 		return fmt.Sprintf("reason_%d", uint32(r))
 	}

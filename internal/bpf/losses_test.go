@@ -16,6 +16,7 @@ func TestLossReasonsMatchHeader(t *testing.T) {
 	assert.EqualValues(t, testprog.TestprogLossReasonLOSS_RINGBUF_RESERVE, LossRingbufReserve)
 	assert.EqualValues(t, testprog.TestprogLossReasonLOSS_MAP_FULL, LossMapFull)
 	assert.EqualValues(t, testprog.TestprogLossReasonLOSS_KEYS_FULL, LossKeysFull)
+	assert.EqualValues(t, testprog.TestprogLossReasonLOSS_NETNS_FULL, LossNetnsFull)
 	assert.EqualValues(t, testprog.TestprogLossReasonLOSS_REASON_MAX, NumLossReasons)
 }
 

@@ -29,6 +29,13 @@
  * Bytes, retransmits and smoothed RTT of live connections come from the
  * sample_sockets iterator on each scrape; a closing connection adds its final
  * totals to its key, so live + closed never counts a byte twice.
+ *
+ * sample_sockets is an iter/tcp program, which walks the network namespace
+ * of the process that opens it: user space opens it once per namespace
+ * listed in owned_netns. The iterator over sock_owners itself
+ * (iter/bpf_sk_storage_map) would cover every namespace in one pass, but
+ * map iterators are refused with EPERM before verification on some of the
+ * kernels we target (6.18 builds among them), while iter/tcp loads.
  */
 
 #include "otelcol_node.h"
@@ -43,6 +50,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  */
 #define AF_INET 2
 #define AF_INET6 10
+/* errno values are macros too (uapi/asm-generic/errno-base.h). */
+#define E2BIG 7
 
 /* What user space learns from the ring buffer. */
 enum event_kind {
@@ -150,12 +159,22 @@ struct seed_owner {
 	__u32 pad;
 };
 
+/*
+ * A process of a network namespace in which owned sockets were opened: the
+ * namespace user space enters to run sample_sockets there.
+ */
+struct netns_owner {
+	__u32 pid;
+	__u32 pad;
+};
+
 /* Unused pointers that make bpf2go emit the Go types with -type. */
 const struct conn_event *unused_event __attribute__((unused));
 const struct conn_sample *unused_sample __attribute__((unused));
 const struct seed_owner *unused_seed __attribute__((unused));
 const struct conn_key *unused_key __attribute__((unused));
 const struct conn_totals *unused_totals __attribute__((unused));
+const struct netns_owner *unused_netns_owner __attribute__((unused));
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
@@ -170,6 +189,20 @@ struct {
 	__type(key, __u64);
 	__type(value, struct seed_owner);
 } seed_owners SEC(".maps");
+
+/*
+ * Network namespaces (by inode) that have owned sockets, with the last
+ * process that opened one there. User space sizes it (max_network_namespaces),
+ * deletes the namespaces that are gone, and finds another process when the
+ * recorded one exited; a namespace refused by the full map is counted
+ * (LOSS_NETNS_FULL) and its live connections are not sampled.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct netns_owner);
+} owned_netns SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -223,6 +256,46 @@ static __always_inline void fill_totals(const struct sock *sk, __u64 *acked, __u
 	*acked = BPF_CORE_READ(tp, bytes_acked);
 	*received = BPF_CORE_READ(tp, bytes_received);
 	*srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
+}
+
+/*
+ * note_netns records that sk's namespace has owned sockets, and pid in it.
+ * Most connects come from a namespace already known to the same process:
+ * a lookup, no write.
+ */
+static __always_inline void note_netns(const struct sock *sk, __u32 pid)
+{
+	struct netns_owner value = {.pid = pid};
+	struct netns_owner *known;
+	__u32 netns = sock_netns(sk);
+
+	known = bpf_map_lookup_elem(&owned_netns, &netns);
+	if (known) {
+		if (known->pid != pid)
+			known->pid = pid;
+		return;
+	}
+	if (bpf_map_update_elem(&owned_netns, &netns, &value, BPF_NOEXIST) == -E2BIG)
+		count_loss(LOSS_NETNS_FULL);
+}
+
+/*
+ * fill_sample writes what sample_sockets and seed_sockets report of sk:
+ * owner, addresses and the totals since the owner's base.
+ */
+static __always_inline void fill_sample(struct conn_sample *s, const struct sock *sk,
+					const struct sock_owner *owner)
+{
+	__builtin_memset(s, 0, sizeof(*s));
+	s->cgroup_id = owner->cgroup_id;
+	s->pid = owner->pid;
+	s->retransmits = owner->retransmits;
+	s->cookie = bpf_get_socket_cookie((void *)sk);
+	s->netns = sock_netns(sk);
+	fill_addrs(sk, &s->family, &s->sport, &s->dport, s->saddr, s->daddr);
+	fill_totals(sk, &s->bytes_acked, &s->bytes_received, &s->srtt_us);
+	s->bytes_acked -= owner->base_acked;
+	s->bytes_received -= owner->base_received;
 }
 
 /*
@@ -323,6 +396,7 @@ int BPF_PROG(handle_set_state, struct sock *sk, int oldstate, int newstate)
 		owner->retransmits = 0;
 		owner->base_acked = 0;
 		owner->base_received = 0;
+		note_netns(sk, owner->pid);
 		if (newstate == TCP_LISTEN) {
 			owner->flags = OWNER_LISTEN;
 			emit(sk, owner, EVENT_LISTEN_OPEN);
@@ -407,30 +481,27 @@ int BPF_PROG(handle_retransmit, struct sock *sk, struct sk_buff *skb, int err)
 }
 
 /*
- * sample_sockets walks every socket that has owner storage (in every network
- * namespace) and writes the totals of established, still-open connections.
+ * sample_sockets walks the TCP sockets of the opener's network namespace
+ * and writes the totals of the owned, established, still-open connections.
  */
-SEC("iter/bpf_sk_storage_map")
-int sample_sockets(struct bpf_iter__bpf_sk_storage_map *ctx)
+SEC("iter/tcp")
+int sample_sockets(struct bpf_iter__tcp *ctx)
 {
-	struct sock_owner *owner = ctx->value;
-	struct sock *sk = ctx->sk;
+	struct sock_common *skc = ctx->sk_common;
+	struct sock_owner *owner;
+	struct tcp_sock *tp;
 	struct conn_sample s;
 
-	if (!sk || !owner)
+	if (!skc)
 		return 0;
-	if ((owner->flags & (OWNER_ESTABLISHED | OWNER_CLOSED)) != OWNER_ESTABLISHED)
+	/* NULL for request and time-wait sockets: never owned. */
+	tp = bpf_skc_to_tcp_sock(skc);
+	if (!tp)
 		return 0;
-	__builtin_memset(&s, 0, sizeof(s));
-	s.cgroup_id = owner->cgroup_id;
-	s.pid = owner->pid;
-	s.retransmits = owner->retransmits;
-	s.cookie = bpf_get_socket_cookie(sk);
-	s.netns = sock_netns(sk);
-	fill_addrs(sk, &s.family, &s.sport, &s.dport, s.saddr, s.daddr);
-	fill_totals(sk, &s.bytes_acked, &s.bytes_received, &s.srtt_us);
-	s.bytes_acked -= owner->base_acked;
-	s.bytes_received -= owner->base_received;
+	owner = bpf_sk_storage_get(&sock_owners, (struct sock *)tp, NULL, 0);
+	if (!owner || (owner->flags & (OWNER_ESTABLISHED | OWNER_CLOSED)) != OWNER_ESTABLISHED)
+		return 0;
+	fill_sample(&s, (struct sock *)tp, owner);
 	bpf_seq_write(ctx->meta->seq, &s, sizeof(s));
 	return 0;
 }
@@ -475,20 +546,15 @@ int seed_sockets(struct bpf_iter__tcp *ctx)
 	owner->cgroup_id = seed->cgroup_id;
 	owner->pid = seed->pid;
 	owner->retransmits = 0;
+	owner->base_acked = 0;
+	owner->base_received = 0;
+	owner->flags = sk->__sk_common.skc_state == TCP_LISTEN ? OWNER_LISTEN
+							  : OWNER_CONNECT | OWNER_ESTABLISHED;
+	note_netns(sk, seed->pid);
 
-	__builtin_memset(&s, 0, sizeof(s));
-	if (sk->__sk_common.skc_state == TCP_LISTEN) {
-		owner->flags = OWNER_LISTEN;
-		s.listening = 1;
-	} else {
-		owner->flags = OWNER_CONNECT | OWNER_ESTABLISHED;
-	}
-	s.cgroup_id = owner->cgroup_id;
-	s.pid = owner->pid;
-	s.cookie = bpf_get_socket_cookie(sk);
-	s.netns = sock_netns(sk);
-	fill_addrs(sk, &s.family, &s.sport, &s.dport, s.saddr, s.daddr);
-	fill_totals(sk, &s.bytes_acked, &s.bytes_received, &s.srtt_us);
+	fill_sample(&s, sk, owner);
+	s.listening = owner->flags == OWNER_LISTEN;
+	/* Its traffic before now is not ours to count. */
 	owner->base_acked = s.bytes_acked;
 	owner->base_received = s.bytes_received;
 	bpf_seq_write(ctx->meta->seq, &s, sizeof(s));

@@ -67,6 +67,12 @@ type ebpftcpConnTotals struct {
 	SrttUs        uint64
 }
 
+type ebpftcpNetnsOwner struct {
+	_   structs.HostLayout
+	Pid uint32
+	Pad uint32
+}
+
 type ebpftcpSeedOwner struct {
 	_        structs.HostLayout
 	CgroupId uint64
@@ -92,6 +98,7 @@ const (
 	ebpftcpMapConnCounters      = "conn_counters"
 	ebpftcpMapEvents            = "events"
 	ebpftcpMapLossCounts        = "loss_counts"
+	ebpftcpMapOwnedNetns        = "owned_netns"
 	ebpftcpMapSeedOwners        = "seed_owners"
 	ebpftcpMapSockOwners        = "sock_owners"
 	ebpftcpProgHandleRetransmit = "handle_retransmit"
@@ -101,6 +108,7 @@ const (
 	ebpftcpVarCgroupV1Memory    = "cgroup_v1_memory"
 	ebpftcpVarUnusedEvent       = "unused_event"
 	ebpftcpVarUnusedKey         = "unused_key"
+	ebpftcpVarUnusedNetnsOwner  = "unused_netns_owner"
 	ebpftcpVarUnusedSample      = "unused_sample"
 	ebpftcpVarUnusedSeed        = "unused_seed"
 	ebpftcpVarUnusedTotals      = "unused_totals"
@@ -161,6 +169,7 @@ type ebpftcpMapSpecs struct {
 	ConnCounters *ebpf.MapSpec `ebpf:"conn_counters"`
 	Events       *ebpf.MapSpec `ebpf:"events"`
 	LossCounts   *ebpf.MapSpec `ebpf:"loss_counts"`
+	OwnedNetns   *ebpf.MapSpec `ebpf:"owned_netns"`
 	SeedOwners   *ebpf.MapSpec `ebpf:"seed_owners"`
 	SockOwners   *ebpf.MapSpec `ebpf:"sock_owners"`
 }
@@ -169,12 +178,13 @@ type ebpftcpMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ebpftcpVariableSpecs struct {
-	CgroupV1Memory *ebpf.VariableSpec `ebpf:"cgroup_v1_memory"`
-	UnusedEvent    *ebpf.VariableSpec `ebpf:"unused_event"`
-	UnusedKey      *ebpf.VariableSpec `ebpf:"unused_key"`
-	UnusedSample   *ebpf.VariableSpec `ebpf:"unused_sample"`
-	UnusedSeed     *ebpf.VariableSpec `ebpf:"unused_seed"`
-	UnusedTotals   *ebpf.VariableSpec `ebpf:"unused_totals"`
+	CgroupV1Memory   *ebpf.VariableSpec `ebpf:"cgroup_v1_memory"`
+	UnusedEvent      *ebpf.VariableSpec `ebpf:"unused_event"`
+	UnusedKey        *ebpf.VariableSpec `ebpf:"unused_key"`
+	UnusedNetnsOwner *ebpf.VariableSpec `ebpf:"unused_netns_owner"`
+	UnusedSample     *ebpf.VariableSpec `ebpf:"unused_sample"`
+	UnusedSeed       *ebpf.VariableSpec `ebpf:"unused_seed"`
+	UnusedTotals     *ebpf.VariableSpec `ebpf:"unused_totals"`
 }
 
 // ebpftcpObjects contains all objects after they have been loaded into the kernel.
@@ -200,6 +210,7 @@ type ebpftcpMaps struct {
 	ConnCounters *ebpf.Map `ebpf:"conn_counters"`
 	Events       *ebpf.Map `ebpf:"events"`
 	LossCounts   *ebpf.Map `ebpf:"loss_counts"`
+	OwnedNetns   *ebpf.Map `ebpf:"owned_netns"`
 	SeedOwners   *ebpf.Map `ebpf:"seed_owners"`
 	SockOwners   *ebpf.Map `ebpf:"sock_owners"`
 }
@@ -209,6 +220,7 @@ func (m *ebpftcpMaps) Close() error {
 		m.ConnCounters,
 		m.Events,
 		m.LossCounts,
+		m.OwnedNetns,
 		m.SeedOwners,
 		m.SockOwners,
 	)
@@ -218,12 +230,13 @@ func (m *ebpftcpMaps) Close() error {
 //
 // It can be passed to loadEbpftcpObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ebpftcpVariables struct {
-	CgroupV1Memory *ebpf.Variable `ebpf:"cgroup_v1_memory"`
-	UnusedEvent    *ebpf.Variable `ebpf:"unused_event"`
-	UnusedKey      *ebpf.Variable `ebpf:"unused_key"`
-	UnusedSample   *ebpf.Variable `ebpf:"unused_sample"`
-	UnusedSeed     *ebpf.Variable `ebpf:"unused_seed"`
-	UnusedTotals   *ebpf.Variable `ebpf:"unused_totals"`
+	CgroupV1Memory   *ebpf.Variable `ebpf:"cgroup_v1_memory"`
+	UnusedEvent      *ebpf.Variable `ebpf:"unused_event"`
+	UnusedKey        *ebpf.Variable `ebpf:"unused_key"`
+	UnusedNetnsOwner *ebpf.Variable `ebpf:"unused_netns_owner"`
+	UnusedSample     *ebpf.Variable `ebpf:"unused_sample"`
+	UnusedSeed       *ebpf.Variable `ebpf:"unused_seed"`
+	UnusedTotals     *ebpf.Variable `ebpf:"unused_totals"`
 }
 
 // ebpftcpPrograms contains all programs after they have been loaded into the kernel.

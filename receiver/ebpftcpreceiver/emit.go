@@ -26,6 +26,7 @@ type selfStats struct {
 	decodeErrors       uint64 // records that did not decode
 	recursionMisses    uint64 // program runs the kernel skipped on a busy CPU
 	keysFull           uint64 // connections not counted: conn_counters was full
+	netnsFull          uint64 // namespaces not sampled: owned_netns was full
 }
 
 // emitMetrics writes one ResourceMetrics per container from the aggregate,
@@ -91,6 +92,7 @@ func emitMetrics(mb *metadata.MetricsBuilder, started time.Time, agg *aggregate,
 	mb.RecordOtelcolNodeEbpfTCPKeysDroppedDataPoint(ts, int64(dropped.destinations), metadata.AttributeCapDestinationsPerContainer)
 	mb.RecordOtelcolNodeEbpfTCPKeysDroppedDataPoint(ts, int64(dropped.containers), metadata.AttributeCapContainers)
 	mb.RecordOtelcolNodeEbpfTCPKeysDroppedDataPoint(ts, int64(dropped.sockets), metadata.AttributeCapSockets)
+	mb.RecordOtelcolNodeEbpfTCPKeysDroppedDataPoint(ts, int64(self.netnsFull), metadata.AttributeCapNetworkNamespaces)
 	rb := mb.NewResourceBuilder()
 	rb.SetOtelcolComponentID(componentID)
 	return mb.Emit(metadata.WithResource(rb.Emit()))

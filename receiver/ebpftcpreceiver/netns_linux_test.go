@@ -144,3 +144,36 @@ func TestIPv6Loopback(t *testing.T) {
 		assert.Contains(t, srv.addr(), "[::1]:")
 	})
 }
+
+// TestLiveConnectionsInOtherNamespace: connections held from a network
+// namespace other than the collector's are active and their bytes counted
+// while open (the socket iterator runs inside each namespace with owned
+// sockets), also after the process recorded for the namespace has exited.
+func TestLiveConnectionsInOtherNamespace(t *testing.T) {
+	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
+		const k = 3
+		s := startScraperIn(t, hierarchy, nil)
+		ctr := newFakeContainer(t, hierarchy)
+		p := newNetnsPair(t)
+		const port = 24003
+		serverIn(t, p.server, p.serverIP, port)
+		target := net.JoinHostPort(p.serverIP, strconv.Itoa(port))
+		key := pair(target, target)
+		inClient := []string{"ip", "netns", "exec", p.client}
+
+		holder := startHelper(t, ctr.dirs, inClient, "hold", target, strconv.Itoa(k))
+		holder.waitLine(t, "holding")
+		got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mActive, key) == k })
+		assert.Equal(t, float64(k), got.get(mActive, key))
+
+		// A later, short-lived process of the namespace is the one recorded
+		// for it; once it has exited, the holder must be found instead.
+		startHelper(t, ctr.dirs, inClient, "connect", target, "1").wait(t)
+		got = scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mSuccessful, key) == k+1 })
+		assert.Equal(t, float64(k), got.get(mActive, key), "live connections of the namespace lost when its recorded process exited")
+
+		holder.wait(t)
+		got = scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mActive, key) == 0 })
+		assert.Zero(t, got.get(mActive, key))
+	})
+}

@@ -79,7 +79,7 @@ func (s *tcpScraper) start(_ context.Context, host component.Host) error {
 		}
 	}
 	v1 := s.identities.Hierarchy().Kind == containerid.V1Memory
-	s.tracer, err = startTracer(v1, s.cfg.MaxConnectionKeys, s.logger, s.handleRecord)
+	s.tracer, err = startTracer(s.identities.ProcRoot(), v1, s.cfg.MaxConnectionKeys, s.logger, s.handleRecord)
 	if err != nil {
 		bpf.ReportDegraded(host, s.logger, fmt.Errorf("loading TCP tracing: %w", err))
 		return nil
@@ -155,6 +155,7 @@ func (s *tcpScraper) scrape(context.Context) (pmetric.Metrics, error) {
 		storageAllocFailed: st.Lost[bpf.LossMapFull],
 		decodeErrors:       st.DecodeErrors + uint64(undecodable),
 		keysFull:           st.Lost[bpf.LossKeysFull],
+		netnsFull:          st.Lost[bpf.LossNetnsFull],
 		recursionMisses:    st.RecursionMisses,
 	}
 	md := emitMetrics(s.mb, s.started, s.agg, s.identities, self, s.settings.ID.String(), now)

@@ -3,12 +3,8 @@
 package ebpftcpreceiver // import "github.com/otelcol-node/otelcol-node/receiver/ebpftcpreceiver"
 
 import (
-	"errors"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 
 	"github.com/cilium/ebpf"
@@ -86,19 +82,22 @@ func (t *tracer) seedOpenSockets(identities *containerid.Resolver) (seedResult, 
 	}
 	defer clearMap(seeds)
 
+	var raw []byte
 	for _, pid := range namespaces {
-		raw, err := t.runSeedIterIn(filepath.Join(identities.ProcRoot(), strconv.Itoa(pid), "ns/net"))
+		rd, err := openIterIn(t.seedIter, filepath.Join(identities.ProcRoot(), strconv.Itoa(pid), "ns/net"))
+		if err == nil {
+			raw, err = appendIterOutput(raw, rd)
+		}
 		if err != nil {
 			res.skipped++
-			continue
 		}
-		for off := 0; off+connSampleSize <= len(raw); off += connSampleSize {
-			s, err := decodeConnSample(raw[off : off+connSampleSize])
-			if err != nil {
-				return res, err
-			}
-			res.samples = append(res.samples, s)
+	}
+	for off := 0; off+connSampleSize <= len(raw); off += connSampleSize {
+		s, err := decodeConnSample(raw[off : off+connSampleSize])
+		if err != nil {
+			return res, err
 		}
+		res.samples = append(res.samples, s)
 	}
 	return res, nil
 }
@@ -161,53 +160,6 @@ func cgroupInode(mountPoint, cgroupPath string) uint64 {
 		return 0
 	}
 	return st.Ino
-}
-
-// runSeedIterIn opens and reads the seed iterator from a thread inside the
-// network namespace nsPath.
-func (t *tracer) runSeedIterIn(nsPath string) ([]byte, error) {
-	type result struct {
-		raw []byte
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		raw, restored, err := t.readSeedIterIn(nsPath)
-		if restored {
-			runtime.UnlockOSThread()
-		} // else the thread dies with the goroutine instead of serving others in the wrong namespace
-		done <- result{raw, err}
-	}()
-	r := <-done
-	return r.raw, r.err
-}
-
-func (t *tracer) readSeedIterIn(nsPath string) (raw []byte, restored bool, err error) {
-	self, err := os.Open("/proc/thread-self/ns/net")
-	if err != nil {
-		return nil, true, err
-	}
-	defer self.Close()
-	target, err := os.Open(nsPath)
-	if err != nil {
-		return nil, true, err
-	}
-	defer target.Close()
-	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-		return nil, true, fmt.Errorf("entering %s: %w", nsPath, err)
-	}
-	rd, openErr := t.seedIter.Open()
-	restored = unix.Setns(int(self.Fd()), unix.CLONE_NEWNET) == nil
-	if openErr != nil {
-		return nil, restored, fmt.Errorf("running seed iterator: %w", openErr)
-	}
-	defer rd.Close()
-	raw, err = io.ReadAll(rd)
-	if len(raw)%connSampleSize != 0 {
-		err = errors.Join(err, fmt.Errorf("%w: seed output of %d bytes", errShortRecord, len(raw)))
-	}
-	return raw, restored, err
 }
 
 func clearMap(m *ebpf.Map) {

@@ -4,8 +4,6 @@ package ebpftcpreceiver // import "github.com/otelcol-node/otelcol-node/receiver
 
 import (
 	"errors"
-	"fmt"
-	"io"
 	"time"
 
 	"github.com/cilium/ebpf"
@@ -24,13 +22,14 @@ const (
 )
 
 // tracer owns the loaded BPF object: the lifecycle tracepoint (required),
-// the retransmit tracepoint and the socket iterator (both optional).
+// the retransmit tracepoint and the socket iterators (both optional).
 type tracer struct {
-	loader   *bpf.Loader
-	iter     *link.Iter // nil when sampling is disabled
-	seedIter *link.Iter // nil when seeding is disabled
-	buf      []byte     // iterator output, reused between scrapes
-	events   *bpf.RingReader
+	loader     *bpf.Loader
+	iter       *link.Iter       // nil when sampling is disabled
+	seedIter   *link.Iter       // nil when seeding is disabled
+	namespaces *namespaceFinder // where iter runs; nil when sampling is disabled
+	buf        []byte           // iterator output, reused between scrapes
+	events     *bpf.RingReader
 }
 
 // drainTimeout bounds how long a scrape waits for the reader to handle the
@@ -41,7 +40,10 @@ const drainTimeout = time.Second
 // starts reading lifecycle events into handle (on the reader goroutine).
 //
 // maxKeys sizes the in-kernel aggregate (conn_counters).
-func startTracer(cgroupV1Memory bool, maxKeys int, logger *zap.Logger, handle func([]byte) error) (*tracer, error) {
+//
+// proc is the host's /proc, through which the sampler enters the network
+// namespaces of the containers.
+func startTracer(proc string, cgroupV1Memory bool, maxKeys int, logger *zap.Logger, handle func([]byte) error) (*tracer, error) {
 	if err := bpf.CheckHost(bpf.CheckOptions{ProgramTypes: []ebpf.ProgramType{ebpf.Tracing}}, logger); err != nil {
 		return nil, err
 	}
@@ -62,16 +64,17 @@ func startTracer(cgroupV1Memory bool, maxKeys int, logger *zap.Logger, handle fu
 			Name:     featureSampling,
 			Programs: []string{ebpftcpProgSampleSockets},
 			// An iterator is not attached to a hook: the link is what each
-			// scrape opens to run the program once over sock_owners.
+			// scrape opens to run the program once per network namespace.
 			Attach: func(progs map[string]*ebpf.Program) ([]link.Link, error) {
-				it, err := link.AttachIter(link.IterOptions{
-					Program: progs[ebpftcpProgSampleSockets],
-					Map:     loader.Map(ebpftcpMapSockOwners),
-				})
+				namespaces, err := newNamespaceFinder(proc, loader.Map(ebpftcpMapOwnedNetns))
 				if err != nil {
 					return nil, err
 				}
-				t.iter = it
+				it, err := link.AttachIter(link.IterOptions{Program: progs[ebpftcpProgSampleSockets]})
+				if err != nil {
+					return nil, err
+				}
+				t.iter, t.namespaces = it, namespaces
 				return []link.Link{it}, nil
 			},
 		},
@@ -101,34 +104,27 @@ func startTracer(cgroupV1Memory bool, maxKeys int, logger *zap.Logger, handle fu
 	return t, nil
 }
 
-// sample runs the socket iterator once and decodes the live connections'
-// totals into dst (reused by the caller).
+// sample runs the socket iterator once in every network namespace with
+// owned sockets and decodes the live connections' totals into dst (reused
+// by the caller). A namespace that cannot be entered loses only its own
+// connections' samples, and is reported in the error.
 func (t *tracer) sample(dst []connSample) ([]connSample, error) {
 	dst = dst[:0]
 	if t.iter == nil {
 		return dst, nil
 	}
-	rd, err := t.iter.Open()
-	if err != nil {
-		return dst, fmt.Errorf("running socket iterator: %w", err)
-	}
-	defer rd.Close()
+	paths, err := t.namespaces.paths()
+	errs := []error{err}
 	t.buf = t.buf[:0]
-	for {
-		if len(t.buf) == cap(t.buf) {
-			t.buf = append(t.buf, make([]byte, 64*connSampleSize)...)[:len(t.buf)]
-		}
-		n, err := rd.Read(t.buf[len(t.buf):cap(t.buf)])
-		t.buf = t.buf[:len(t.buf)+n]
-		if errors.Is(err, io.EOF) || (err == nil && n == 0) {
-			break
-		}
+	for _, nsPath := range paths {
+		rd, err := openIterIn(t.iter, nsPath)
 		if err != nil {
-			return dst, fmt.Errorf("reading socket iterator: %w", err)
+			errs = append(errs, err)
+			continue
 		}
-	}
-	if len(t.buf)%connSampleSize != 0 {
-		return dst, fmt.Errorf("%w: iterator output of %d bytes", errShortRecord, len(t.buf))
+		if t.buf, err = appendIterOutput(t.buf, rd); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	for off := 0; off < len(t.buf); off += connSampleSize {
 		s, err := decodeConnSample(t.buf[off : off+connSampleSize])
@@ -137,7 +133,7 @@ func (t *tracer) sample(dst []connSample) ([]connSample, error) {
 		}
 		dst = append(dst, s)
 	}
-	return dst, nil
+	return dst, errors.Join(errs...)
 }
 
 // drainEvents waits until the events queued now are handled: a key read from

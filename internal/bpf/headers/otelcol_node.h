@@ -36,6 +36,8 @@ enum loss_reason {
 	LOSS_MAP_FULL = 1,
 	/* An aggregate map was full: a new key was refused and its event not counted. */
 	LOSS_KEYS_FULL = 2,
+	/* A network namespace map was full: the namespace is not tracked. */
+	LOSS_NETNS_FULL = 3,
 	LOSS_REASON_MAX = 8,
 };
 

@@ -33,6 +33,7 @@ const (
 	TestprogLossReasonLOSS_RINGBUF_RESERVE TestprogLossReason = 0
 	TestprogLossReasonLOSS_MAP_FULL        TestprogLossReason = 1
 	TestprogLossReasonLOSS_KEYS_FULL       TestprogLossReason = 2
+	TestprogLossReasonLOSS_NETNS_FULL      TestprogLossReason = 3
 	TestprogLossReasonLOSS_REASON_MAX      TestprogLossReason = 8
 )
 

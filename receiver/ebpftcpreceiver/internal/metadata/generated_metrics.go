@@ -27,6 +27,7 @@ const (
 	AttributeCapDestinationsPerContainer
 	AttributeCapContainers
 	AttributeCapSockets
+	AttributeCapNetworkNamespaces
 )
 
 // String returns the string representation of the AttributeCap.
@@ -38,6 +39,8 @@ func (av AttributeCap) String() string {
 		return "containers"
 	case AttributeCapSockets:
 		return "sockets"
+	case AttributeCapNetworkNamespaces:
+		return "network_namespaces"
 	}
 	return ""
 }
@@ -47,6 +50,7 @@ var MapAttributeCap = map[string]AttributeCap{
 	"destinations_per_container": AttributeCapDestinationsPerContainer,
 	"containers":                 AttributeCapContainers,
 	"sockets":                    AttributeCapSockets,
+	"network_namespaces":         AttributeCapNetworkNamespaces,
 }
 
 // AttributeReason specifies the value reason attribute.
@@ -1141,7 +1145,7 @@ type metricOtelcolNodeEbpfTCPKeysDropped struct {
 // init fills otelcol_node.ebpf_tcp.keys_dropped metric with initial data.
 func (m *metricOtelcolNodeEbpfTCPKeysDropped) init() {
 	m.data.SetName("otelcol_node.ebpf_tcp.keys_dropped")
-	m.data.SetDescription("Keys that a cap refused (the event was counted in the overflow bucket or, for the container and socket caps, not counted), by cap.")
+	m.data.SetDescription("Keys that a cap refused (the event was counted in the overflow bucket or, for the container and socket caps, not counted; for network_namespaces, a namespace whose live connections are not sampled), by cap.")
 	m.data.SetUnit("{key}")
 	m.data.SetEmptySum()
 	m.data.Sum().SetIsMonotonic(true)

@@ -687,7 +687,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["otelcol_node.ebpf_tcp.keys_dropped"] = true
 						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
 						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
-						assert.Equal(t, "Keys that a cap refused (the event was counted in the overflow bucket or, for the container and socket caps, not counted), by cap.", mi.Description())
+						assert.Equal(t, "Keys that a cap refused (the event was counted in the overflow bucket or, for the container and socket caps, not counted; for network_namespaces, a namespace whose live connections are not sampled), by cap.", mi.Description())
 						assert.Equal(t, "{key}", mi.Unit())
 						assert.True(t, mi.Sum().IsMonotonic())
 						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
@@ -704,7 +704,7 @@ func TestMetricsBuilder(t *testing.T) {
 						validatedMetrics["otelcol_node.ebpf_tcp.keys_dropped"] = true
 						assert.Equal(t, pmetric.MetricTypeSum, mi.Type())
 						assert.Equal(t, 1, mi.Sum().DataPoints().Len())
-						assert.Equal(t, "Keys that a cap refused (the event was counted in the overflow bucket or, for the container and socket caps, not counted), by cap.", mi.Description())
+						assert.Equal(t, "Keys that a cap refused (the event was counted in the overflow bucket or, for the container and socket caps, not counted; for network_namespaces, a namespace whose live connections are not sampled), by cap.", mi.Description())
 						assert.Equal(t, "{key}", mi.Unit())
 						assert.True(t, mi.Sum().IsMonotonic())
 						assert.Equal(t, pmetric.AggregationTemporalityCumulative, mi.Sum().AggregationTemporality())
