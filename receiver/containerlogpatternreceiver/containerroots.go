@@ -32,7 +32,18 @@ type containerRoots struct {
 
 	followed  map[string]*followedRoot // by container id
 	firstScan bool
+
+	// hostPIDs are processes found outside any container in the last two
+	// scans: not read again (most processes of a node are the host's),
+	// except on every hostRecheckScans-th scan. See rescan.
+	hostPIDs map[int]int // pid -> consecutive scans found outside a container
+	scans    int
 }
+
+// hostRecheckScans is how often every process is read again, whatever the
+// cache says: a pid reused by a container's process between two scans is
+// found at most this many scans late.
+const hostRecheckScans = 6
 
 type followedRoot struct {
 	pid     int
@@ -44,7 +55,10 @@ type followedRoot struct {
 // newContainerRoots follows containers through the processes under the
 // resolver's proc root, the one the container_identity extension reads.
 func newContainerRoots(c *core, resolver *containerid.Resolver) *containerRoots {
-	return &containerRoots{c: c, resolver: resolver, selfPID: os.Getpid(), followed: make(map[string]*followedRoot), firstScan: true}
+	return &containerRoots{
+		c: c, resolver: resolver, selfPID: os.Getpid(),
+		followed: make(map[string]*followedRoot), firstScan: true, hostPIDs: make(map[int]int),
+	}
 }
 
 func (cr *containerRoots) run(ctx context.Context) {
@@ -77,6 +91,12 @@ func (cr *containerRoots) rescan() {
 	}
 	alive := make(map[string]int)
 	idents := make(map[string]containerid.Identity)
+	// A process outside any container in two scans in a row is skipped:
+	// a runtime's init, which is in its container's cgroup within
+	// milliseconds of its start, is never outside in two scans.
+	cr.scans++
+	recheck := cr.scans%hostRecheckScans == 0
+	hostPIDs := make(map[int]int, len(cr.hostPIDs))
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil || pid == cr.selfPID {
@@ -87,7 +107,14 @@ func (cr *containerRoots) rescan() {
 			alive[id] = pid
 			continue
 		}
+		if n := cr.hostPIDs[pid]; n >= 2 && !recheck {
+			hostPIDs[pid] = n
+			continue
+		}
 		ident, err := cr.resolver.ByPID(pid)
+		if err == nil && !ident.IsContainer() {
+			hostPIDs[pid] = cr.hostPIDs[pid] + 1
+		}
 		if err != nil || !ident.IsContainer() {
 			continue
 		}
@@ -107,6 +134,7 @@ func (cr *containerRoots) rescan() {
 			idents[ident.ContainerID] = ident
 		}
 	}
+	cr.hostPIDs = hostPIDs // pids gone from /proc are forgotten
 	for id, f := range cr.followed {
 		if pid, ok := alive[id]; !ok || pid != f.pid {
 			cr.stop(id, !ok)

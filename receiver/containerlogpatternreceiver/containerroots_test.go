@@ -12,9 +12,11 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/otelcol-node/otelcol-node/internal/containerid"
 	"github.com/otelcol-node/otelcol-node/internal/containerid/containeridtest"
+	"github.com/otelcol-node/otelcol-node/receiver/containerlogpatternreceiver/internal/metadata"
 )
 
 // fakeContainerProcess makes <proc>/<pid> look like a process of a Docker
@@ -110,4 +112,47 @@ func TestContainerFilesSkipsRuntimeInitOnHostRoot(t *testing.T) {
 	assert.False(t, skipped(12), "a process without a root of its own writes its logs to the host's")
 	assert.False(t, skipped(13))
 	assert.False(t, skipped(99), "a vanished process")
+}
+
+// TestContainerFilesHostProcessesCached: a process found outside any
+// container in two scans in a row is not read again until every
+// hostRecheckScans-th scan, which finds it if its pid now belongs to a
+// container's process.
+func TestContainerFilesHostProcessesCached(t *testing.T) {
+	tmp := t.TempDir()
+	procRoot := filepath.Join(tmp, "proc")
+	cgroupRoot := filepath.Join(tmp, "cgroup")
+	require.NoError(t, os.MkdirAll(filepath.Join(cgroupRoot, "memory"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(cgroupRoot, "memory", "memory.limit_in_bytes"), []byte("9223372036854771712\n"), 0o644))
+	rootfs := filepath.Join(tmp, "rootfs")
+	require.NoError(t, os.MkdirAll(rootfs, 0o755))
+	hostProcess := filepath.Join(procRoot, "300")
+	require.NoError(t, os.MkdirAll(hostProcess, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(hostProcess, "cgroup"), []byte("4:memory:/user.slice\n0::/user.slice\n"), 0o644))
+
+	_, resolver := containeridtest.Host(t, containerid.Config{ProcRoot: procRoot, CgroupRoot: cgroupRoot, DisableDocker: true})
+	cfg := testConfig()
+	cfg.ContainerFiles.Enabled = true
+	c := newCore(cfg, receivertest.NewNopSettings(metadata.Type))
+	c.checkpoints = newMemoryPersister()
+	cr := newContainerRoots(c, resolver)
+	t.Cleanup(cr.stopAll)
+
+	cr.rescan()
+	cr.rescan()
+	assert.Equal(t, 2, cr.hostPIDs[300], "a host process counted in both scans")
+
+	// The pid is reused by a container's process: the cache hides it
+	// until the recheck scan.
+	require.NoError(t, os.RemoveAll(hostProcess))
+	id := strings.Repeat("ab", 32)
+	fakeContainerProcess(t, procRoot, 300, id, rootfs)
+	for cr.scans%hostRecheckScans != hostRecheckScans-1 {
+		cr.rescan()
+		assert.Nil(t, cr.followed[id], "scan %d read a cached host process", cr.scans)
+	}
+	cr.rescan()
+	require.NotNil(t, cr.followed[id], "the recheck scan did not find the container's process")
+	assert.Equal(t, 300, cr.followed[id].pid)
+	assert.NotContains(t, cr.hostPIDs, 300)
 }

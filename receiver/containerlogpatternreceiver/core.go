@@ -27,8 +27,9 @@ import (
 // The maintenance beat flushes idle multiline messages and ships buffered
 // log records every two multiline_flush_timeouts, within these bounds: a
 // message is counted between one and three timeouts after its last line
-// (well inside a collection interval), and an idle node wakes at most once
-// a second for it. Expiry runs on a slower beat.
+// (well inside a collection interval). It beats only while something is
+// pending: a node whose logs are quiet wakes for expiry alone, on the
+// slower expiry beat, and the next line starts the fast beat again.
 const (
 	minMaintenanceInterval = 10 * time.Millisecond
 	maxMaintenanceInterval = time.Second
@@ -67,6 +68,11 @@ type core struct {
 	// attributed by their paths alone. release gives it back at shutdown.
 	resolver *containerid.Resolver
 	release  func() error
+
+	// maintenanceIdle is set while the maintenance beat sleeps on the
+	// expiry beat; the first line after it sends on wakeMaintenance.
+	maintenanceIdle atomic.Bool
+	wakeMaintenance chan struct{}
 }
 
 type streamKey struct {
@@ -81,6 +87,8 @@ func newCore(cfg *Config, set receiver.Settings) *core {
 		agg:     newAggregate(cfg.MaxPatterns, cfg.MaxSeries, cfg.MaxSampleLength, cfg.PatternIdleTimeout),
 		budget:  minerBudget{limit: int64(cfg.MaxPatternMemory)},
 		streams: make(map[streamKey]*stream),
+
+		wakeMaintenance: make(chan struct{}, 1),
 	}
 }
 
@@ -207,16 +215,24 @@ func (c *core) shutdown(ctx context.Context) error {
 // maintain completes idle multiline messages, ships log records and expires
 // idle patterns and streams.
 func (c *core) maintain(ctx context.Context) {
-	ticker := time.NewTicker(min(max(2*c.cfg.MultilineFlushTimeout, minMaintenanceInterval), maxMaintenanceInterval))
-	defer ticker.Stop()
+	beat := min(max(2*c.cfg.MultilineFlushTimeout, minMaintenanceInterval), maxMaintenanceInterval)
+	idleBeat := max(beat, min(expiryInterval, c.cfg.PatternIdleTimeout))
+	timer := time.NewTimer(beat)
+	defer timer.Stop()
 	lastExpiry := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-ticker.C:
+		case <-c.wakeMaintenance:
+			timer.Reset(beat)
+		case now := <-timer.C:
+			// Idle first, then look: a line added while looking finds the
+			// flag set and wakes the next sleep, whatever this one decides.
+			c.maintenanceIdle.Store(true)
+			pending := false
 			for _, s := range c.allStreams() {
-				s.flushIdle(now, c.cfg.MultilineFlushTimeout)
+				pending = s.flushIdle(now, c.cfg.MultilineFlushTimeout) || pending
 			}
 			// The cursor is taken before the records are shipped: an entry
 			// read in between is then read again after a crash rather
@@ -236,6 +252,23 @@ func (c *core) maintain(ctx context.Context) {
 				c.expire(now)
 			}
 			c.enforceBudget()
+			if pending {
+				c.maintenanceIdle.Store(false)
+				timer.Reset(beat)
+			} else {
+				timer.Reset(idleBeat)
+			}
+		}
+	}
+}
+
+// noteActivity starts the fast maintenance beat again after a quiet time.
+// It runs for every line: one atomic load while the beat is fast.
+func (c *core) noteActivity() {
+	if c.maintenanceIdle.Load() && c.maintenanceIdle.CompareAndSwap(true, false) {
+		select {
+		case c.wakeMaintenance <- struct{}{}:
+		default:
 		}
 	}
 }

@@ -66,6 +66,7 @@ type pendingGroup struct {
 // addLine decodes one raw line of the stream's format and feeds it on. A
 // line is counted as truncated at most once, however many caps cut it.
 func (s *stream) addLine(line []byte, now time.Time) {
+	s.core.noteActivity()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lastActive = now
@@ -134,6 +135,7 @@ func (s *stream) group(std, text string, cut bool, now time.Time) {
 
 // addMessage feeds a message that is already complete (a journald entry).
 func (s *stream) addMessage(text string, priority int, now time.Time) {
+	s.core.noteActivity()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lastActive = now
@@ -151,20 +153,31 @@ func (s *stream) addMessage(text string, priority int, now time.Time) {
 // piece did not come within that time (counted as incomplete: the runtime
 // never finished them, and holding them until the stream expires would keep
 // them uncounted for up to pattern_idle_timeout).
-func (s *stream) flushIdle(now time.Time, timeout time.Duration) {
+//
+// It reports whether anything is still pending, to be flushed later.
+func (s *stream) flushIdle(now time.Time, timeout time.Duration) (pending bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.reassembler != nil && s.reassembler.Pending() && now.Sub(s.lastRuntimeLine) >= timeout {
-		for _, e := range s.reassembler.Flush() {
-			s.core.stats.incompleteLines.Add(1)
-			s.group(e.Stream, e.Text, e.Truncated, now)
+	if s.reassembler != nil && s.reassembler.Pending() {
+		if now.Sub(s.lastRuntimeLine) < timeout {
+			pending = true
+		} else {
+			for _, e := range s.reassembler.Flush() {
+				s.core.stats.incompleteLines.Add(1)
+				s.group(e.Stream, e.Text, e.Truncated, now)
+			}
 		}
 	}
 	for _, g := range s.groupers {
-		if g.grouper.Pending() && now.Sub(g.lastLine) >= timeout {
-			s.flushGroup(g, now)
+		if g.grouper.Pending() {
+			if now.Sub(g.lastLine) < timeout {
+				pending = true
+			} else {
+				s.flushGroup(g, now)
+			}
 		}
 	}
+	return pending
 }
 
 // flushAll completes everything pending, including partial runtime lines,

@@ -135,6 +135,28 @@ func (l *exitListener) receive(handle func(exitNotification)) error {
 	return decodeErr
 }
 
+// drain handles the notifications already queued in the socket, and stops
+// once none comes within drainWait. (A deadline already past would not do:
+// Go's poller fails the read before trying it.)
+func (l *exitListener) drain(handle func(exitNotification)) error {
+	defer func() { _ = l.conn.SetReadDeadline(time.Time{}) }()
+	for {
+		if err := l.conn.SetReadDeadline(time.Now().Add(drainWait)); err != nil {
+			return err
+		}
+		err := l.receive(handle)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// drainWait is how long drain waits for one more queued notification.
+const drainWait = time.Millisecond
+
 // Close deregisters (best effort: the kernel also drops a listener whose
 // socket is gone at its next send) and closes the socket, which unblocks a
 // pending receive.

@@ -352,6 +352,30 @@ func TestKernelShortLivedProcessesStillCount(t *testing.T) {
 	})
 }
 
+// TestKernelExitBurstIsReadWhole: a burst of exits is read in full and
+// promptly, however the listener paces its wake-ups.
+func TestKernelExitBurstIsReadWhole(t *testing.T) {
+	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
+		const burst = 500
+		c := newTestContainer(t, "0")
+		trigger := filepath.Join(t.TempDir(), "go")
+		c.run(t, fmt.Sprintf(`while [ ! -e %s ]; do sleep 0.05; done; i=0; while [ $i -lt %d ]; do /bin/true; i=$((i+1)); done; exec sleep 3600`, trigger, burst))
+
+		s := startScraper(t, hierarchy)
+		scrape(t, s) // the container's shell is known: the burst is adopted through it
+		_, st := s.tracker.snapshot()
+		before := st.exits[exitAdopted]
+		require.NoError(t, os.WriteFile(trigger, nil, 0o644))
+		assert.Eventually(t, func() bool {
+			_, st := s.tracker.snapshot()
+			return st.exits[exitAdopted]-before >= burst
+		}, 10*time.Second, 50*time.Millisecond, "exits of the burst")
+		_, st = s.tracker.snapshot()
+		t.Logf("exits %v lost %d", st.exits, st.exitsLost)
+		assert.Zero(t, st.exitsLost)
+	})
+}
+
 func TestKernelExitBetweenScrapesKeepsTheTail(t *testing.T) {
 	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
 		c := newTestContainer(t, "0")

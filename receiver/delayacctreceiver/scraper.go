@@ -28,6 +28,14 @@ const possibleCPUs = "/sys/devices/system/cpu/possible"
 // exitRetryDelay paces the exit loop after an unexpected socket error.
 const exitRetryDelay = 100 * time.Millisecond
 
+// exitCoalesce is how long the exit loop lets notifications queue in the
+// socket after handling some. Exits come in bursts (a shell pipeline, a
+// script's commands, a job's workers): the rest of a burst is then read in
+// one wake-up instead of one each, for a delay far below the parent
+// lookups' needs and the scrape interval. The 8 MiB socket buffer holds
+// thousands of exits meanwhile.
+const exitCoalesce = 50 * time.Millisecond
+
 // errExitsOverflow means the kernel dropped exit notifications (ENOBUFS).
 var errExitsOverflow = errors.New("exit notifications lost: socket receive buffer full")
 
@@ -186,8 +194,19 @@ func (s *delayScraper) checkDelayAcct() delayAcctState {
 // listen hands exit notifications to the tracker until shutdown.
 func (s *delayScraper) listen(ctx context.Context) {
 	defer s.wg.Done()
+	pause := time.NewTimer(exitCoalesce)
+	defer pause.Stop()
 	for ctx.Err() == nil {
 		err := s.exits.receive(s.handleExit)
+		if err == nil {
+			// Let the rest of the burst queue, then read it in one go.
+			pause.Reset(exitCoalesce)
+			select {
+			case <-ctx.Done():
+			case <-pause.C:
+			}
+			err = s.exits.drain(s.handleExit)
+		}
 		switch {
 		case err == nil:
 		case errors.Is(err, errExitsOverflow):

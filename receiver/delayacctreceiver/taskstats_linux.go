@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/mdlayher/genetlink"
+	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -90,8 +91,15 @@ func lookupFamily() (uint16, error) {
 	return family, nil
 }
 
+// receiveBufferSize holds any taskstats message (about 1 KiB) with room to
+// spare; a larger one would fail its receive as truncated, not be cut.
+const receiveBufferSize = 64 << 10
+
 func dialFamily() (*genetlink.Conn, uint16, error) {
-	conn, err := genetlink.Dial(nil)
+	// A fixed receive buffer, reused: without it every receive peeks at the
+	// next message's size first (one more syscall) and allocates for it,
+	// and the exit socket receives a message per task exit on the node.
+	conn, err := genetlink.Dial(&netlink.Config{MessageBufferSize: receiveBufferSize})
 	if err != nil {
 		return nil, 0, fmt.Errorf("opening generic netlink socket: %w", err)
 	}
