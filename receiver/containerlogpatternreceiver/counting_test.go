@@ -4,6 +4,7 @@ package containerlogpatternreceiver
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -141,7 +142,13 @@ func TestCountedPerLine(t *testing.T) {
 		sink := startMetrics(t, cfg)
 		time.Sleep(4 * cfg.PollInterval)
 		content := criLine("stdout", "F", "before") + criLine("stdout", "F", "dump "+strings.Repeat("y", 2<<20)) + criLine("stdout", "F", "after")
-		writeFile(t, filepath.Join(podsDir, "ns_big-0_"+uid, "app", "0.log"), content)
+		// Whole, as a runtime writes a line: a poll that caught the 2 MiB
+		// line half written would cut it at max_log_size and read the rest
+		// as one more line when it ends (runtimes split lines that long
+		// into partials; a plain os.WriteFile of 2 MiB is not one write).
+		path := filepath.Join(podsDir, "ns_big-0_"+uid, "app", "0.log")
+		writeFile(t, path+".tmp", content)
+		require.NoError(t, os.Rename(path+".tmp", path))
 		waitTotal(t, sink, uid+"/app", 3)
 		assert.Equal(t, int64(3), selfMetric(sink, metricLinesRead))
 		assert.Equal(t, int64(1), selfMetric(sink, metricLinesTruncated))
