@@ -24,6 +24,8 @@ const (
 	clTrailPunct        // sentence punctuation after a word
 	clValueGlue         // joins the parts of a value: 10.0.0.1:80, 2024-01-02
 	clPathy             // '.', '_', '/', '\\', '@': a segment holding one needs a closer look
+	clQuote             // '"': the word may open a quoted span
+	clNotPlain          // anything but a letter, '-' and '_' (see isPlainWord)
 )
 
 // charClass is a constant table in all but name: it is filled once by
@@ -61,7 +63,23 @@ func newCharClass() (t [256]uint16) {
 	for _, c := range "._/\\@" {
 		t[c] |= clPathy
 	}
+	t['"'] |= clQuote
+	for c := range t {
+		if t[c]&(clLower|clUpper) == 0 && c != '-' && c != '_' {
+			t[c] |= clNotPlain
+		}
+	}
 	return t
+}
+
+// classesOf is the union of the byte classes of w: what the tokenizer's
+// word scan gathers on its way, so that later checks can skip a pass.
+func classesOf(w string) uint16 {
+	var classes uint16
+	for i := 0; i < len(w); i++ {
+		classes |= charClass[w[i]]
+	}
+	return classes
 }
 
 func isSpace(c byte) bool     { return charClass[c]&clSpace != 0 }
@@ -234,11 +252,9 @@ func isMessageKey(k string) bool {
 
 // isPlainWord reports a word of letters only (and '-', '_'), which no rule
 // would mask.
-func isPlainWord(w string) bool {
-	for i := 0; i < len(w); i++ {
-		if charClass[w[i]]&(clLower|clUpper) == 0 && w[i] != '-' && w[i] != '_' {
-			return false
-		}
-	}
-	return !isDateWord(w) && !isLiteralValue(w)
+func isPlainWord(w string) bool { return isPlainWordOf(w, classesOf(w)) }
+
+// isPlainWordOf is isPlainWord for a word whose byte classes are known.
+func isPlainWordOf(w string, classes uint16) bool {
+	return classes&clNotPlain == 0 && !isDateWord(w) && !isLiteralValue(w)
 }

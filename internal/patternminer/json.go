@@ -91,7 +91,7 @@ func (t *tokenizer) appendMember(k, colonEnd, v, vEnd int) {
 				t.appendWild()
 				return
 			}
-			t.appendWord(ws, i)
+			t.appendWord(ws, i, classesOf(t.msg[ws:i]))
 		}
 		return
 	case msg[v] == '"':

@@ -101,10 +101,21 @@ func (t *tokenizer) tokenize(msg string) {
 			break
 		}
 		start := i
-		for i < len(msg) && !isSpace(msg[i]) {
+		var classes uint16
+		for i < len(msg) {
+			cl := charClass[msg[i]]
+			if cl&clSpace != 0 {
+				break
+			}
+			classes |= cl
 			i++
 		}
-		i = quotedSpanEnd(msg, start, i)
+		if classes&clQuote != 0 {
+			if end := quotedSpanEnd(msg, start, i); end != i {
+				i = end
+				classes = classesOf(msg[start:i])
+			}
+		}
 		if len(t.tokens) == t.maxTokens-1 && strings.TrimLeft(msg[i:], " \t\n\r\v\f") != "" {
 			// The rest of a very long message is one variable: it keeps
 			// matching bounded and such tails are rarely constant.
@@ -134,7 +145,7 @@ func (t *tokenizer) tokenize(msg string) {
 			continue
 		}
 		prevEquals = i-start == 1 && msg[start] == '='
-		t.appendWord(start, i)
+		t.appendWord(start, i, classes)
 		prevPath = isPathStart(w) && t.tokens[len(t.tokens)-1].wild
 	}
 }
@@ -192,11 +203,12 @@ func (t *tokenizer) appendUnitTail(start, end int) {
 	t.pushToken(p0)
 }
 
-// appendWord masks one whitespace-free word and appends it as a token.
-func (t *tokenizer) appendWord(start, end int) {
+// appendWord masks one whitespace-free word and appends it as a token;
+// classes is the union of its bytes' classes (classesOf).
+func (t *tokenizer) appendWord(start, end int, classes uint16) {
 	p0 := int32(len(t.pieces))
 	w := t.msg[start:end]
-	if isPlainWord(w) {
+	if isPlainWordOf(w, classes) {
 		// The common case, decided in one pass: a word of letters, '-'
 		// and '_' is kept whole (a month or weekday name, a boolean or a
 		// null is a value, which isPlainWord excludes).
@@ -210,7 +222,8 @@ func (t *tokenizer) appendWord(start, end int) {
 			return
 		}
 	}
-	if core := trimEdgePunct(w); core != "" && isWholeVariable(core) {
+	// isWholeVariable needs a digit: without one, its pass is skipped.
+	if core := trimEdgePunct(w); classes&clDigit != 0 && core != "" && isWholeVariable(core) {
 		// Keep the punctuation around the value: "[10.0.0.1]" -> "[<*>]".
 		// A comparison sign belongs to the number ("<1", ">100").
 		lead := strings.Index(w, core)
