@@ -29,18 +29,24 @@ func fakeContainerProcess(t *testing.T, procRoot string, pid int, containerID, r
 	require.NoError(t, os.Symlink(rootfs, filepath.Join(dir, "root")))
 }
 
+// fakeNode returns the paths of a fake procfs, a fake cgroup v1 memory
+// hierarchy and a container root filesystem (not created) in a temporary
+// directory.
+func fakeNode(t *testing.T) (procRoot, cgroupRoot, rootfs string) {
+	tmp := t.TempDir()
+	procRoot, cgroupRoot, rootfs = filepath.Join(tmp, "proc"), filepath.Join(tmp, "cgroup"), filepath.Join(tmp, "rootfs")
+	require.NoError(t, os.MkdirAll(filepath.Join(cgroupRoot, "memory"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(cgroupRoot, "memory", "memory.limit_in_bytes"), []byte("9223372036854771712\n"), 0o644))
+	return procRoot, cgroupRoot, rootfs
+}
+
 // TestContainerFilesFollowerMoves follows a file inside a container's root
 // through one of its processes; when that process exits the file is followed
 // through another without recounting or skipping, and when the container has
 // no process left it is no longer followed. procfs and cgroupfs are fake
 // trees, the files and their tailing are real.
 func TestContainerFilesFollowerMoves(t *testing.T) {
-	tmp := t.TempDir()
-	procRoot := filepath.Join(tmp, "proc")
-	cgroupRoot := filepath.Join(tmp, "cgroup")
-	require.NoError(t, os.MkdirAll(filepath.Join(cgroupRoot, "memory"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(cgroupRoot, "memory", "memory.limit_in_bytes"), []byte("9223372036854771712\n"), 0o644))
-	rootfs := filepath.Join(tmp, "rootfs")
+	procRoot, cgroupRoot, rootfs := fakeNode(t)
 	logPath := filepath.Join(rootfs, "var", "log", "app.log")
 	require.NoError(t, os.MkdirAll(filepath.Dir(logPath), 0o755))
 
@@ -119,12 +125,7 @@ func TestContainerFilesSkipsRuntimeInitOnHostRoot(t *testing.T) {
 // hostRecheckScans-th scan, which finds it if its pid now belongs to a
 // container's process.
 func TestContainerFilesHostProcessesCached(t *testing.T) {
-	tmp := t.TempDir()
-	procRoot := filepath.Join(tmp, "proc")
-	cgroupRoot := filepath.Join(tmp, "cgroup")
-	require.NoError(t, os.MkdirAll(filepath.Join(cgroupRoot, "memory"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(cgroupRoot, "memory", "memory.limit_in_bytes"), []byte("9223372036854771712\n"), 0o644))
-	rootfs := filepath.Join(tmp, "rootfs")
+	procRoot, cgroupRoot, rootfs := fakeNode(t)
 	require.NoError(t, os.MkdirAll(rootfs, 0o755))
 	hostProcess := filepath.Join(procRoot, "300")
 	require.NoError(t, os.MkdirAll(hostProcess, 0o755))
