@@ -401,7 +401,8 @@ func TestKernelExitBetweenScrapesKeepsTheTail(t *testing.T) {
 			return st.exits[exitTracked] >= 2
 		}, 5*time.Second, 50*time.Millisecond, "exit notifications of the two tracked processes")
 		_, st := s.tracker.snapshot()
-		t.Logf("exits %v lost %d", st.exits, st.exitsLost)
+		// Everything that could explain a short tail, should it ever be short.
+		t.Logf("exits %v lost %d rejected %v query errors %d", st.exits, st.exitsLost, st.rejected, st.queryErrors)
 		last := scrape(t, s)
 		after, _ := containerValue(t, last, c.id, "container.resources.cpu.delay")
 		assert.GreaterOrEqual(t, after-before, elapsed/2, "tail of exited processes over %.1fs", elapsed)
