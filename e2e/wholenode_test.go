@@ -244,6 +244,7 @@ func assertWholeNode(t *testing.T, c *e2etest.Collector, exp wholeNodeExpect) {
 		t.Errorf("retransmits = %v, the sender namespace's TcpRetransSegs rose by %v (want within 2%%):\n%s", retrans, exp.kernelRetrans, fams.Describe(mRetrans))
 	}
 	delay := fams.Sum(mCPUDelay, map[string]string{"container_id": exp.cpuID})
+	t.Logf("cpu delay %.2fs, run-queue wait measured by the load generator %.2fs", delay, exp.runDelaySeconds)
 	if exp.runDelaySeconds == 0 || math.Abs(delay-exp.runDelaySeconds) > 0.10*exp.runDelaySeconds {
 		t.Errorf("cpu delay = %vs, run-queue wait %vs (want within 10%%):\n%s", delay, exp.runDelaySeconds, fams.Describe(mCPUDelay))
 	}
