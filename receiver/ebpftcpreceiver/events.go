@@ -112,6 +112,19 @@ func decodeConnEvent(b []byte) (connEvent, error) {
 	return e, nil
 }
 
+// appendConnSamples decodes raw, whole conn_sample records as the socket
+// iterators write them, onto dst.
+func appendConnSamples(dst []connSample, raw []byte) ([]connSample, error) {
+	for off := 0; off+connSampleSize <= len(raw); off += connSampleSize {
+		s, err := decodeConnSample(raw[off : off+connSampleSize])
+		if err != nil {
+			return dst, err
+		}
+		dst = append(dst, s)
+	}
+	return dst, nil
+}
+
 // decodeConnSample decodes one record written by the sample_sockets iterator.
 func decodeConnSample(b []byte) (connSample, error) {
 	if len(b) < connSampleSize {

@@ -92,14 +92,9 @@ func (t *tracer) seedOpenSockets(identities *containerid.Resolver) (seedResult, 
 			res.skipped++
 		}
 	}
-	for off := 0; off+connSampleSize <= len(raw); off += connSampleSize {
-		s, err := decodeConnSample(raw[off : off+connSampleSize])
-		if err != nil {
-			return res, err
-		}
-		res.samples = append(res.samples, s)
-	}
-	return res, nil
+	var err error
+	res.samples, err = appendConnSamples(res.samples, raw)
+	return res, err
 }
 
 // socketOwners maps socket inodes to the pid holding them, and each network

@@ -126,12 +126,9 @@ func (t *tracer) sample(dst []connSample) ([]connSample, error) {
 			errs = append(errs, err)
 		}
 	}
-	for off := 0; off < len(t.buf); off += connSampleSize {
-		s, err := decodeConnSample(t.buf[off : off+connSampleSize])
-		if err != nil {
-			return dst, err
-		}
-		dst = append(dst, s)
+	dst, err = appendConnSamples(dst, t.buf)
+	if err != nil {
+		return dst, err
 	}
 	return dst, errors.Join(errs...)
 }
