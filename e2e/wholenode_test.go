@@ -55,6 +55,11 @@ const defaultMetricsPort = 9464
 // watchProgress), at the default 15 s collection interval.
 const wholeNodeDuration = 60 * time.Second
 
+// delayAcctSettle is how long after a process exits its final delays are
+// sure to be on /metrics: delay_acct's 10 s collection interval, the batch
+// processor's 5 s timeout, and a margin for a loaded machine.
+const delayAcctSettle = 18 * time.Second
+
 // wholeNodeExpect is what the workloads made, from their own output.
 type wholeNodeExpect struct {
 	stormID, shortID, retransID, oomID, cpuID, logID string
@@ -65,6 +70,7 @@ type wholeNodeExpect struct {
 	kernelRetrans              float64
 	oomKills                   float64
 	runDelaySeconds            float64
+	cpuEndedAt                 time.Time          // when the load generator exited
 	logLines                   map[string]float64 // by level as /metrics names it
 }
 
@@ -191,6 +197,7 @@ func runWholeNode(t *testing.T, c *e2etest.Collector) {
 	// twice or not at all when several of its threads reach the OOM path.)
 	exp.oomKills = number(t, record(t, oom.wait(ctx, t), "oom"), "sigkilled")
 	exp.runDelaySeconds = runDelaySeconds(t, cpu.wait(ctx, t))
+	exp.cpuEndedAt = time.Now()
 	exp.logLines = logLinesByLevel(t, record(t, logs.wait(ctx, t), "logwrite"))
 	progress.check(t)
 
@@ -225,7 +232,11 @@ func assertWholeNode(t *testing.T, c *e2etest.Collector, exp wholeNodeExpect) {
 	var fams e2etest.Families
 	for {
 		fams = c.Scrape(t)
-		if bad = exact(fams); len(bad) == 0 || time.Now().After(deadline) {
+		// The delays of the generator's last seconds reach /metrics with
+		// the first delay_acct emission after its exit, which the exact
+		// counts of the other receivers do not wait for.
+		settled := time.Since(exp.cpuEndedAt) > delayAcctSettle
+		if bad = exact(fams); (len(bad) == 0 && settled) || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(time.Second)
@@ -243,11 +254,17 @@ func assertWholeNode(t *testing.T, c *e2etest.Collector, exp wholeNodeExpect) {
 	if exp.kernelRetrans == 0 || math.Abs(retrans-exp.kernelRetrans) > 0.02*exp.kernelRetrans {
 		t.Errorf("retransmits = %v, the sender namespace's TcpRetransSegs rose by %v (want within 2%%):\n%s", retrans, exp.kernelRetrans, fams.Describe(mRetrans))
 	}
+	// One series: a second one (labels that changed during the run) would
+	// be summed with the first and read as extra delay.
+	if n := len(fams.Samples(mCPUDelay, map[string]string{"container_id": exp.cpuID})); n != 1 {
+		t.Errorf("want one cpu delay series for the container, got %d:\n%s", n, fams.Describe(mCPUDelay))
+	}
 	delay := fams.Sum(mCPUDelay, map[string]string{"container_id": exp.cpuID})
 	t.Logf("cpu delay %.2fs, run-queue wait measured by the load generator %.2fs", delay, exp.runDelaySeconds)
 	if exp.runDelaySeconds == 0 || math.Abs(delay-exp.runDelaySeconds) > 0.10*exp.runDelaySeconds {
 		t.Errorf("cpu delay = %vs, run-queue wait %vs (want within 10%%):\n%s", delay, exp.runDelaySeconds, fams.Describe(mCPUDelay))
 	}
+	logDelayTrackerCounts(t, fams)
 	info := fams.Samples(nodeCloudInfo, map[string]string{"provider": "AWS", "instance_id": "i-1234567890abcdef0", "region": "us-west-2"})
 	if len(info) != 1 || info[0].Value != 1 || len(fams.Samples(nodeCloudInfo, nil)) != 1 {
 		t.Errorf("want one node_cloud_info series for the fake AWS instance:\n%s", fams.Describe(nodeCloudInfo))
@@ -374,6 +391,21 @@ func (s *shortLived) wait(ctx context.Context, t *testing.T) float64 {
 func runDelaySeconds(t *testing.T, lines []map[string]any) float64 {
 	t.Helper()
 	return number(t, record(t, lines, "burn"), "schedstat_runqueue_wait_total_s")
+}
+
+// logDelayTrackerCounts logs delay_acct's own counts, which say where a cpu
+// delay off the generator's figure would come from: an exit that never
+// arrived, a rejected sample, a failed query.
+func logDelayTrackerCounts(t *testing.T, fams e2etest.Families) {
+	t.Helper()
+	exits := map[string]float64{}
+	for _, s := range fams.Samples("otelcol_node_delay_acct_exits_total", nil) {
+		exits[s.Labels["outcome"]] += s.Value
+	}
+	t.Logf("delay_acct exits %v, exits lost %v, cpu samples rejected %v, query errors %v", exits,
+		fams.Sum("otelcol_node_delay_acct_exits_lost_total", nil),
+		fams.Sum("otelcol_node_delay_acct_samples_rejected_total", map[string]string{"delay": "cpu"}),
+		fams.Sum("otelcol_node_delay_acct_query_errors_total", nil))
 }
 
 // logLinesByLevel maps log-writer.sh's counts to the levels /metrics uses.
