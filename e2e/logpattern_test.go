@@ -29,6 +29,7 @@ func TestLogPatternsOfDockerContainer(t *testing.T) {
 	c := e2etest.Start(t, pipeline{
 		receivers: fmt.Sprintf(`container_log_pattern:
   collection_interval: 1s
+  poll_interval: 500ms
   container_identity: container_identity
   docker:
     containers_dir: %s
@@ -43,8 +44,8 @@ func TestLogPatternsOfDockerContainer(t *testing.T) {
 	}.config(port), port)
 
 	// start_at: end applies to the files the first poll finds, one
-	// poll_interval (1 s) after start: a container started before it would
-	// be read from its end.
+	// poll_interval (500 ms here) after start: a container started before
+	// it would be read from its end.
 	time.Sleep(2 * time.Second)
 
 	var script strings.Builder

@@ -4,7 +4,6 @@ package containerlogpatternreceiver
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -142,13 +141,7 @@ func TestCountedPerLine(t *testing.T) {
 		sink := startMetrics(t, cfg)
 		time.Sleep(4 * cfg.PollInterval)
 		content := criLine("stdout", "F", "before") + criLine("stdout", "F", "dump "+strings.Repeat("y", 2<<20)) + criLine("stdout", "F", "after")
-		// Whole, as a runtime writes a line: a poll that caught the 2 MiB
-		// line half written would cut it at max_log_size and read the rest
-		// as one more line when it ends (runtimes split lines that long
-		// into partials; a plain os.WriteFile of 2 MiB is not one write).
-		path := filepath.Join(podsDir, "ns_big-0_"+uid, "app", "0.log")
-		writeFile(t, path+".tmp", content)
-		require.NoError(t, os.Rename(path+".tmp", path))
+		writeFileWhole(t, filepath.Join(podsDir, "ns_big-0_"+uid, "app", "0.log"), content)
 		waitTotal(t, sink, uid+"/app", 3)
 		assert.Equal(t, int64(3), selfMetric(sink, metricLinesRead))
 		assert.Equal(t, int64(1), selfMetric(sink, metricLinesTruncated))
@@ -163,7 +156,7 @@ func TestCountedPerLine(t *testing.T) {
 		sink := startMetrics(t, cfg)
 		time.Sleep(4 * cfg.PollInterval)
 		content := dockerLine("before") + dockerLine("dump "+strings.Repeat("z", 100_000)) + dockerLine("after")
-		writeFile(t, filepath.Join(containersDir, id, id+dockerLogSuffix), content)
+		writeFileWhole(t, filepath.Join(containersDir, id, id+dockerLogSuffix), content)
 		counts := waitTotal(t, sink, id, 3)
 		assert.Equal(t, int64(1), selfMetric(sink, metricLinesTruncated))
 		assert.Equal(t, int64(0), selfMetric(sink, metricLinesInvalid))

@@ -99,3 +99,12 @@ func writeFile(t testing.TB, path, content string) {
 	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
 }
+
+// writeFileWhole puts content in place at once, as a runtime writes a line.
+// A poll can catch a long os.WriteFile half copied into the page cache, cut
+// the line at max_log_size there and read the rest as one more line.
+func writeFileWhole(t testing.TB, path, content string) {
+	t.Helper()
+	writeFile(t, path+".tmp", content)
+	require.NoError(t, os.Rename(path+".tmp", path))
+}

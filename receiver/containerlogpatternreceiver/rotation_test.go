@@ -158,7 +158,7 @@ func renameIfExists(t *testing.T, from, to string) {
 	}
 }
 
-// TestFastRotation rotates faster than poll_interval (the default 200ms),
+// TestFastRotation rotates faster than poll_interval,
 // as a container writing more than max-size per poll makes Docker do, under
 // a writer of numbered lines. Files are created and rotated away between
 // two polls; every line written must be counted exactly once, those the
