@@ -113,7 +113,7 @@ func bpfRunTime(b *testing.B) uint64 {
 	}
 	var sum uint64
 	for _, p := range progs {
-		if p.Name == "handle_set_state" || p.Name == "handle_retransm" || p.Name == "handle_retransmit" {
+		if p.Name == "handle_set_state" {
 			sum += p.RunTimeNs
 		}
 	}

@@ -28,7 +28,9 @@
  *
  * Bytes, retransmits and smoothed RTT of live connections come from the
  * sample_sockets iterator on each scrape; a closing connection adds its final
- * totals to its key, so live + closed never counts a byte twice.
+ * totals to its key, so live + closed never counts a byte twice. All of them
+ * are the socket's own counters, read where they are needed: no hook on the
+ * data path.
  *
  * sample_sockets is an iter/tcp program, which walks the network namespace
  * of the process that opens it: user space opens it once per namespace
@@ -73,14 +75,14 @@ enum owner_flag {
 struct sock_owner {
 	__u64 cgroup_id;
 	__u64 syn_sent_ns;
-	/* Updated from the retransmit path (any context), read by the iterator. */
-	__u64 retransmits;
 	/*
 	 * Totals a socket opened before the collector started had already
 	 * reached when it was seeded: its earlier traffic is not ours to count.
 	 */
 	__u64 base_acked;
 	__u64 base_received;
+	__u32 base_retrans;
+	__u32 pad;
 	__u32 pid;
 	__u32 flags;
 };
@@ -247,15 +249,20 @@ static __always_inline __u32 sock_netns(const struct sock *sk)
  * fill_totals copies the socket's own counters: bytes_acked counts what the
  * peer acknowledged (so sendfile, splice, io_uring and kTLS are all covered,
  * retransmissions are not double counted), srtt_us is stored << 3.
+ * total_retrans is raised by the kernel in the same statement as
+ * TcpRetransSegs, SYNs included, so per namespace the two agree exactly. The
+ * tcp_retransmit_skb tracepoint does not: whether a resent segment that failed
+ * on the way out (a full queue) counted is not visible from its err.
  */
 static __always_inline void fill_totals(const struct sock *sk, __u64 *acked, __u64 *received,
-					__u32 *srtt_us)
+					__u32 *srtt_us, __u32 *retrans)
 {
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 
 	*acked = BPF_CORE_READ(tp, bytes_acked);
 	*received = BPF_CORE_READ(tp, bytes_received);
 	*srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
+	*retrans = BPF_CORE_READ(tp, total_retrans);
 }
 
 /*
@@ -286,16 +293,18 @@ static __always_inline void note_netns(const struct sock *sk, __u32 pid)
 static __always_inline void fill_sample(struct conn_sample *s, const struct sock *sk,
 					const struct sock_owner *owner)
 {
+	__u32 retrans;
+
 	__builtin_memset(s, 0, sizeof(*s));
 	s->cgroup_id = owner->cgroup_id;
 	s->pid = owner->pid;
-	s->retransmits = owner->retransmits;
 	s->cookie = bpf_get_socket_cookie((void *)sk);
 	s->netns = sock_netns(sk);
 	fill_addrs(sk, &s->family, &s->sport, &s->dport, s->saddr, s->daddr);
-	fill_totals(sk, &s->bytes_acked, &s->bytes_received, &s->srtt_us);
+	fill_totals(sk, &s->bytes_acked, &s->bytes_received, &s->srtt_us, &retrans);
 	s->bytes_acked -= owner->base_acked;
 	s->bytes_received -= owner->base_received;
+	s->retransmits = (__u32)(retrans - owner->base_retrans);
 }
 
 /*
@@ -362,12 +371,12 @@ static __always_inline void add_closed(const struct sock *sk, struct sock_owner 
 				       struct conn_totals *t)
 {
 	__u64 acked, received;
-	__u32 srtt_us;
+	__u32 srtt_us, retrans;
 
-	fill_totals(sk, &acked, &received, &srtt_us);
+	fill_totals(sk, &acked, &received, &srtt_us, &retrans);
 	__sync_fetch_and_add(&t->bytes_acked, acked - owner->base_acked);
 	__sync_fetch_and_add(&t->bytes_received, received - owner->base_received);
-	__sync_fetch_and_add(&t->retransmits, owner->retransmits);
+	__sync_fetch_and_add(&t->retransmits, (__u32)(retrans - owner->base_retrans));
 	if (srtt_us)
 		t->srtt_us = srtt_us;
 }
@@ -393,9 +402,10 @@ int BPF_PROG(handle_set_state, struct sock *sk, int oldstate, int newstate)
 		owner->cgroup_id = task_cgroup_id(bpf_get_current_task_btf());
 		owner->pid = bpf_get_current_pid_tgid() >> 32;
 		owner->syn_sent_ns = bpf_ktime_get_ns();
-		owner->retransmits = 0;
 		owner->base_acked = 0;
 		owner->base_received = 0;
+		/* Zero on a new socket; a socket connecting again starts from here. */
+		owner->base_retrans = BPF_CORE_READ((struct tcp_sock *)sk, total_retrans);
 		note_netns(sk, owner->pid);
 		if (newstate == TCP_LISTEN) {
 			owner->flags = OWNER_LISTEN;
@@ -442,7 +452,9 @@ int BPF_PROG(handle_set_state, struct sock *sk, int oldstate, int newstate)
 		/* Refused (RST), reset, or timed out from the retransmit timer. */
 		__sync_fetch_and_add(&t->failed, 1);
 		/* SYNs resent before giving up are retransmits (TcpRetransSegs counts them). */
-		__sync_fetch_and_add(&t->retransmits, owner->retransmits);
+		__sync_fetch_and_add(&t->retransmits,
+				     (__u32)(BPF_CORE_READ((struct tcp_sock *)sk, total_retrans) -
+					     owner->base_retrans));
 	} else {
 		/*
 		 * The socket left SYN_SENT without our seeing ESTABLISHED: that run
@@ -453,30 +465,6 @@ int BPF_PROG(handle_set_state, struct sock *sk, int oldstate, int newstate)
 		__sync_fetch_and_add(&t->successful, 1);
 		add_closed(sk, owner, t);
 	}
-	return 0;
-}
-
-/*
- * The tracepoint's format file (events/tcp/tcp_retransmit_skb) has an err
- * field on this kernel: the hook now also fires for attempts that did not
- * go out. Only err == 0 is a real retransmission; its segment count is
- * tcp_skb_pcount(skb), the same number the kernel adds to TcpRetransSegs.
- */
-SEC("tp_btf/tcp_retransmit_skb")
-int BPF_PROG(handle_retransmit, struct sock *sk, struct sk_buff *skb, int err)
-{
-	struct sock_owner *owner;
-	struct tcp_skb_cb *cb;
-	__u16 segs;
-
-	if (err)
-		return 0;
-	owner = bpf_sk_storage_get(&sock_owners, sk, NULL, 0);
-	if (!owner || !(owner->flags & OWNER_CONNECT))
-		return 0;
-	cb = (struct tcp_skb_cb *)&skb->cb[0];
-	segs = BPF_CORE_READ(cb, tcp_gso_segs);
-	__sync_fetch_and_add(&owner->retransmits, segs ? segs : 1);
 	return 0;
 }
 
@@ -545,9 +533,9 @@ int seed_sockets(struct bpf_iter__tcp *ctx)
 	}
 	owner->cgroup_id = seed->cgroup_id;
 	owner->pid = seed->pid;
-	owner->retransmits = 0;
 	owner->base_acked = 0;
 	owner->base_received = 0;
+	owner->base_retrans = 0;
 	owner->flags = sk->__sk_common.skc_state == TCP_LISTEN ? OWNER_LISTEN
 							  : OWNER_CONNECT | OWNER_ESTABLISHED;
 	note_netns(sk, seed->pid);
@@ -557,6 +545,7 @@ int seed_sockets(struct bpf_iter__tcp *ctx)
 	/* Its traffic before now is not ours to count. */
 	owner->base_acked = s.bytes_acked;
 	owner->base_received = s.bytes_received;
+	owner->base_retrans = (__u32)s.retransmits;
 	bpf_seq_write(ctx->meta->seq, &s, sizeof(s));
 	return 0;
 }

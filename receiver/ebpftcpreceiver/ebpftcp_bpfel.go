@@ -84,9 +84,10 @@ type ebpftcpSockOwner struct {
 	_            structs.HostLayout
 	CgroupId     uint64
 	SynSentNs    uint64
-	Retransmits  uint64
 	BaseAcked    uint64
 	BaseReceived uint64
+	BaseRetrans  uint32
+	Pad          uint32
 	Pid          uint32
 	Flags        uint32
 }
@@ -95,23 +96,22 @@ type ebpftcpSockOwner struct {
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	ebpftcpMapConnCounters      = "conn_counters"
-	ebpftcpMapEvents            = "events"
-	ebpftcpMapLossCounts        = "loss_counts"
-	ebpftcpMapOwnedNetns        = "owned_netns"
-	ebpftcpMapSeedOwners        = "seed_owners"
-	ebpftcpMapSockOwners        = "sock_owners"
-	ebpftcpProgHandleRetransmit = "handle_retransmit"
-	ebpftcpProgHandleSetState   = "handle_set_state"
-	ebpftcpProgSampleSockets    = "sample_sockets"
-	ebpftcpProgSeedSockets      = "seed_sockets"
-	ebpftcpVarCgroupV1Memory    = "cgroup_v1_memory"
-	ebpftcpVarUnusedEvent       = "unused_event"
-	ebpftcpVarUnusedKey         = "unused_key"
-	ebpftcpVarUnusedNetnsOwner  = "unused_netns_owner"
-	ebpftcpVarUnusedSample      = "unused_sample"
-	ebpftcpVarUnusedSeed        = "unused_seed"
-	ebpftcpVarUnusedTotals      = "unused_totals"
+	ebpftcpMapConnCounters     = "conn_counters"
+	ebpftcpMapEvents           = "events"
+	ebpftcpMapLossCounts       = "loss_counts"
+	ebpftcpMapOwnedNetns       = "owned_netns"
+	ebpftcpMapSeedOwners       = "seed_owners"
+	ebpftcpMapSockOwners       = "sock_owners"
+	ebpftcpProgHandleSetState  = "handle_set_state"
+	ebpftcpProgSampleSockets   = "sample_sockets"
+	ebpftcpProgSeedSockets     = "seed_sockets"
+	ebpftcpVarCgroupV1Memory   = "cgroup_v1_memory"
+	ebpftcpVarUnusedEvent      = "unused_event"
+	ebpftcpVarUnusedKey        = "unused_key"
+	ebpftcpVarUnusedNetnsOwner = "unused_netns_owner"
+	ebpftcpVarUnusedSample     = "unused_sample"
+	ebpftcpVarUnusedSeed       = "unused_seed"
+	ebpftcpVarUnusedTotals     = "unused_totals"
 )
 
 // loadEbpftcp returns the embedded CollectionSpec for ebpftcp.
@@ -156,10 +156,9 @@ type ebpftcpSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type ebpftcpProgramSpecs struct {
-	HandleRetransmit *ebpf.ProgramSpec `ebpf:"handle_retransmit"`
-	HandleSetState   *ebpf.ProgramSpec `ebpf:"handle_set_state"`
-	SampleSockets    *ebpf.ProgramSpec `ebpf:"sample_sockets"`
-	SeedSockets      *ebpf.ProgramSpec `ebpf:"seed_sockets"`
+	HandleSetState *ebpf.ProgramSpec `ebpf:"handle_set_state"`
+	SampleSockets  *ebpf.ProgramSpec `ebpf:"sample_sockets"`
+	SeedSockets    *ebpf.ProgramSpec `ebpf:"seed_sockets"`
 }
 
 // ebpftcpMapSpecs contains maps before they are loaded into the kernel.
@@ -243,15 +242,13 @@ type ebpftcpVariables struct {
 //
 // It can be passed to loadEbpftcpObjects or ebpf.CollectionSpec.LoadAndAssign.
 type ebpftcpPrograms struct {
-	HandleRetransmit *ebpf.Program `ebpf:"handle_retransmit"`
-	HandleSetState   *ebpf.Program `ebpf:"handle_set_state"`
-	SampleSockets    *ebpf.Program `ebpf:"sample_sockets"`
-	SeedSockets      *ebpf.Program `ebpf:"seed_sockets"`
+	HandleSetState *ebpf.Program `ebpf:"handle_set_state"`
+	SampleSockets  *ebpf.Program `ebpf:"sample_sockets"`
+	SeedSockets    *ebpf.Program `ebpf:"seed_sockets"`
 }
 
 func (p *ebpftcpPrograms) Close() error {
 	return _EbpftcpClose(
-		p.HandleRetransmit,
 		p.HandleSetState,
 		p.SampleSockets,
 		p.SeedSockets,

@@ -15,14 +15,13 @@ import (
 
 // Feature names, as they appear in logs and component status.
 const (
-	featureLifecycle   = "tcp_lifecycle"
-	featureRetransmits = "tcp_retransmits"
-	featureSampling    = "tcp_socket_sampling"
-	featureSeeding     = "tcp_open_sockets_seed"
+	featureLifecycle = "tcp_lifecycle"
+	featureSampling  = "tcp_socket_sampling"
+	featureSeeding   = "tcp_open_sockets_seed"
 )
 
-// tracer owns the loaded BPF object: the lifecycle tracepoint (required),
-// the retransmit tracepoint and the socket iterators (both optional).
+// tracer owns the loaded BPF object: the lifecycle tracepoint (required)
+// and the socket iterators (optional).
 type tracer struct {
 	loader     *bpf.Loader
 	iter       *link.Iter       // nil when sampling is disabled
@@ -59,7 +58,6 @@ func startTracer(proc string, cgroupV1Memory bool, maxKeys int, logger *zap.Logg
 	t := &tracer{loader: loader}
 	err = loader.Load(
 		bpf.Feature{Name: featureLifecycle, Programs: []string{ebpftcpProgHandleSetState}, Required: true},
-		bpf.Feature{Name: featureRetransmits, Programs: []string{ebpftcpProgHandleRetransmit}},
 		bpf.Feature{
 			Name:     featureSampling,
 			Programs: []string{ebpftcpProgSampleSockets},
