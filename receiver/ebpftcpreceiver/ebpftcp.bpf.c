@@ -82,7 +82,6 @@ struct sock_owner {
 	__u64 base_acked;
 	__u64 base_received;
 	__u32 base_retrans;
-	__u32 pad;
 	__u32 pid;
 	__u32 flags;
 };
@@ -246,23 +245,32 @@ static __always_inline __u32 sock_netns(const struct sock *sk)
 }
 
 /*
- * fill_totals copies the socket's own counters: bytes_acked counts what the
- * peer acknowledged (so sendfile, splice, io_uring and kTLS are all covered,
- * retransmissions are not double counted), srtt_us is stored << 3.
- * total_retrans is raised by the kernel in the same statement as
- * TcpRetransSegs, SYNs included, so per namespace the two agree exactly. The
- * tcp_retransmit_skb tracepoint does not: whether a resent segment that failed
- * on the way out (a full queue) counted is not visible from its err.
+ * socket_retrans is the segments sk has resent: total_retrans is raised by
+ * the kernel in the same statement as TcpRetransSegs, SYNs included, so per
+ * namespace the two agree exactly. The tcp_retransmit_skb tracepoint does
+ * not: whether a resent segment that failed on the way out (a full queue)
+ * counted is not visible from its err.
  */
-static __always_inline void fill_totals(const struct sock *sk, __u64 *acked, __u64 *received,
-					__u32 *srtt_us, __u32 *retrans)
+static __always_inline __u32 socket_retrans(const struct sock *sk)
+{
+	return BPF_CORE_READ((const struct tcp_sock *)sk, total_retrans);
+}
+
+/*
+ * fill_totals copies the socket's own counters since its owner's base:
+ * bytes_acked counts what the peer acknowledged (so sendfile, splice,
+ * io_uring and kTLS are all covered, retransmissions are not double counted),
+ * srtt_us is stored << 3.
+ */
+static __always_inline void fill_totals(const struct sock *sk, const struct sock_owner *owner,
+					__u64 *acked, __u64 *received, __u32 *srtt_us, __u32 *retrans)
 {
 	const struct tcp_sock *tp = (const struct tcp_sock *)sk;
 
-	*acked = BPF_CORE_READ(tp, bytes_acked);
-	*received = BPF_CORE_READ(tp, bytes_received);
+	*acked = BPF_CORE_READ(tp, bytes_acked) - owner->base_acked;
+	*received = BPF_CORE_READ(tp, bytes_received) - owner->base_received;
 	*srtt_us = BPF_CORE_READ(tp, srtt_us) >> 3;
-	*retrans = BPF_CORE_READ(tp, total_retrans);
+	*retrans = socket_retrans(sk) - owner->base_retrans;
 }
 
 /*
@@ -301,10 +309,8 @@ static __always_inline void fill_sample(struct conn_sample *s, const struct sock
 	s->cookie = bpf_get_socket_cookie((void *)sk);
 	s->netns = sock_netns(sk);
 	fill_addrs(sk, &s->family, &s->sport, &s->dport, s->saddr, s->daddr);
-	fill_totals(sk, &s->bytes_acked, &s->bytes_received, &s->srtt_us, &retrans);
-	s->bytes_acked -= owner->base_acked;
-	s->bytes_received -= owner->base_received;
-	s->retransmits = (__u32)(retrans - owner->base_retrans);
+	fill_totals(sk, owner, &s->bytes_acked, &s->bytes_received, &s->srtt_us, &retrans);
+	s->retransmits = retrans;
 }
 
 /*
@@ -373,10 +379,10 @@ static __always_inline void add_closed(const struct sock *sk, struct sock_owner 
 	__u64 acked, received;
 	__u32 srtt_us, retrans;
 
-	fill_totals(sk, &acked, &received, &srtt_us, &retrans);
-	__sync_fetch_and_add(&t->bytes_acked, acked - owner->base_acked);
-	__sync_fetch_and_add(&t->bytes_received, received - owner->base_received);
-	__sync_fetch_and_add(&t->retransmits, (__u32)(retrans - owner->base_retrans));
+	fill_totals(sk, owner, &acked, &received, &srtt_us, &retrans);
+	__sync_fetch_and_add(&t->bytes_acked, acked);
+	__sync_fetch_and_add(&t->bytes_received, received);
+	__sync_fetch_and_add(&t->retransmits, retrans);
 	if (srtt_us)
 		t->srtt_us = srtt_us;
 }
@@ -405,7 +411,7 @@ int BPF_PROG(handle_set_state, struct sock *sk, int oldstate, int newstate)
 		owner->base_acked = 0;
 		owner->base_received = 0;
 		/* Zero on a new socket; a socket connecting again starts from here. */
-		owner->base_retrans = BPF_CORE_READ((struct tcp_sock *)sk, total_retrans);
+		owner->base_retrans = socket_retrans(sk);
 		note_netns(sk, owner->pid);
 		if (newstate == TCP_LISTEN) {
 			owner->flags = OWNER_LISTEN;
@@ -452,9 +458,7 @@ int BPF_PROG(handle_set_state, struct sock *sk, int oldstate, int newstate)
 		/* Refused (RST), reset, or timed out from the retransmit timer. */
 		__sync_fetch_and_add(&t->failed, 1);
 		/* SYNs resent before giving up are retransmits (TcpRetransSegs counts them). */
-		__sync_fetch_and_add(&t->retransmits,
-				     (__u32)(BPF_CORE_READ((struct tcp_sock *)sk, total_retrans) -
-					     owner->base_retrans));
+		__sync_fetch_and_add(&t->retransmits, (__u32)(socket_retrans(sk) - owner->base_retrans));
 	} else {
 		/*
 		 * The socket left SYN_SENT without our seeing ESTABLISHED: that run

@@ -87,9 +87,9 @@ type ebpftcpSockOwner struct {
 	BaseAcked    uint64
 	BaseReceived uint64
 	BaseRetrans  uint32
-	Pad          uint32
 	Pid          uint32
 	Flags        uint32
+	_            [4]byte
 }
 
 // Names of all BPF objects in the ELF.

@@ -380,6 +380,18 @@ func nft(t *testing.T, ns, ruleset string) {
 	require.NoError(t, err, "nft in %s: %s", ns, out)
 }
 
+// nftDrop drops the packets that match at hook (input or output) in
+// namespace ns.
+func nftDrop(t *testing.T, ns, hook, match string) {
+	t.Helper()
+	nft(t, ns, fmt.Sprintf(`table inet otn_drop {
+	chain %s {
+		type filter hook %s priority 0; policy accept;
+		%s drop
+	}
+}`, hook, hook, match))
+}
+
 // tcpRetransSegs reads TcpRetransSegs from /proc/net/snmp of a namespace.
 func tcpRetransSegs(t *testing.T, ns string) uint64 {
 	t.Helper()

@@ -36,40 +36,36 @@ func serverIn(t *testing.T, ns, ip string, port int) *testServer {
 // counts them in TcpRetransSegs although the send failed, as it does when a
 // full queue drops them under load).
 func TestConnectTimeoutFromTimer(t *testing.T) {
-	for name, dropAtClient := range map[string]bool{"dropped_at_server": false, "dropped_leaving_client": true} {
-		t.Run(name, func(t *testing.T) {
-			forEachHierarchy(t, func(t *testing.T, hierarchy string) {
-				const m = 2
-				s := startScraperIn(t, hierarchy, nil)
-				ctr := newFakeContainer(t, hierarchy)
-				p := newNetnsPair(t)
-				const port = 24001
-				serverIn(t, p.server, p.serverIP, port)
-				ns, hook := p.server, "input"
-				if dropAtClient {
-					ns, hook = p.client, "output"
-				}
-				nft(t, ns, fmt.Sprintf(`table inet otn_drop {
-		chain syns {
-			type filter hook %s priority 0; policy accept;
-			tcp dport %d tcp flags syn drop
+	t.Run("dropped_at_server", func(t *testing.T) { testConnectTimeout(t, false) })
+	t.Run("dropped_leaving_client", func(t *testing.T) { testConnectTimeout(t, true) })
+}
+
+func testConnectTimeout(t *testing.T, dropLeavingClient bool) {
+	forEachHierarchy(t, func(t *testing.T, hierarchy string) {
+		const m = 2
+		s := startScraperIn(t, hierarchy, nil)
+		ctr := newFakeContainer(t, hierarchy)
+		p := newNetnsPair(t)
+		const port = 24001
+		serverIn(t, p.server, p.serverIP, port)
+		ns, hook := p.server, "input"
+		if dropLeavingClient {
+			ns, hook = p.client, "output"
 		}
-	}`, hook, port))
-				target := net.JoinHostPort(p.serverIP, strconv.Itoa(port))
-				before := tcpRetransSegs(t, p.client)
+		nftDrop(t, ns, hook, fmt.Sprintf("tcp dport %d tcp flags syn", port))
+		target := net.JoinHostPort(p.serverIP, strconv.Itoa(port))
+		before := tcpRetransSegs(t, p.client)
 
-				h := startHelper(t, ctr.dirs, []string{"ip", "netns", "exec", p.client}, "timeout", target, strconv.Itoa(m))
-				h.wait(t)
-				synRetransmits := float64(tcpRetransSegs(t, p.client) - before)
-				require.Positive(t, synRetransmits, "no SYN was resent")
+		h := startHelper(t, ctr.dirs, []string{"ip", "netns", "exec", p.client}, "timeout", target, strconv.Itoa(m))
+		h.wait(t)
+		synRetransmits := float64(tcpRetransSegs(t, p.client) - before)
+		require.Positive(t, synRetransmits, "no SYN was resent")
 
-				got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mFailed, "destination="+target) >= m })
-				assert.Equal(t, float64(m), got.get(mFailed, "destination="+target))
-				assert.Zero(t, got.get(mSuccessful, pair(target, target)))
-				assert.Equal(t, synRetransmits, got.get(mRetrans, pair(target, target)))
-			})
-		})
-	}
+		got := scrapeUntil(t, s, ctr.id, func(c containerMetrics) bool { return c.get(mFailed, "destination="+target) >= m })
+		assert.Equal(t, float64(m), got.get(mFailed, "destination="+target))
+		assert.Zero(t, got.get(mSuccessful, pair(target, target)))
+		assert.Equal(t, synRetransmits, got.get(mRetrans, pair(target, target)))
+	})
 }
 
 // TestRetransmitsMatchKernelCounter: with nftables dropping a share of the
@@ -84,12 +80,7 @@ func TestRetransmitsMatchKernelCounter(t *testing.T) {
 		p := newNetnsPair(t)
 		const port = 24002
 		srv := serverIn(t, p.server, p.serverIP, port)
-		nft(t, p.server, fmt.Sprintf(`table inet otn_loss {
-		chain input {
-			type filter hook input priority 0; policy accept;
-			tcp dport %d numgen random mod 100 < 5 drop
-		}
-	}`, port))
+		nftDrop(t, p.server, "input", fmt.Sprintf("tcp dport %d numgen random mod 100 < 5", port))
 		target := net.JoinHostPort(p.serverIP, strconv.Itoa(port))
 		before := tcpRetransSegs(t, p.client)
 
