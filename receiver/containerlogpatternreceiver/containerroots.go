@@ -24,7 +24,9 @@ import (
 // processes, never through the host's /var/log. One fileconsumer per
 // container; when the process it reads through exits, a new one follows the
 // files through another process of the container and resumes from the
-// checkpoints, so nothing is recounted or skipped.
+// checkpoints, so nothing is recounted or skipped. When the container has no
+// process left, its follower polls once more before it stops (see
+// drainedSince), so the lines written just before the exit are counted.
 type containerRoots struct {
 	c        *core
 	resolver *containerid.Resolver // shared: released by the core, never closed here
@@ -50,6 +52,9 @@ type followedRoot struct {
 	prefix  string // <proc_root>/<pid>/root
 	id      containerid.Identity
 	manager *fileconsumer.Manager
+	// goneAt is when a scan first found no process of the container left;
+	// zero while it has one.
+	goneAt time.Time
 }
 
 // newContainerRoots follows containers through the processes under the
@@ -135,9 +140,20 @@ func (cr *containerRoots) rescan() {
 		}
 	}
 	cr.hostPIDs = hostPIDs // pids gone from /proc are forgotten
+	now := time.Now()
 	for id, f := range cr.followed {
-		if pid, ok := alive[id]; !ok || pid != f.pid {
-			cr.stop(id, !ok)
+		pid, ok := alive[id]
+		switch {
+		case ok && pid == f.pid:
+			f.goneAt = time.Time{}
+		case ok:
+			// Another process of the container takes over from the
+			// checkpoints; the files are still reachable through it.
+			cr.stop(id, false)
+		case f.goneAt.IsZero():
+			f.goneAt = now
+		case cr.drainedSince(f.goneAt, now):
+			cr.stop(id, true)
 		}
 	}
 	startAt := startAtBeginning
@@ -200,6 +216,19 @@ func (cr *containerRoots) follow(id string, pid int, ident containerid.Identity,
 	cr.followed[id] = f
 	cr.c.set.Logger.Debug("following container files", zap.String("container.id", id), zap.Int("pid", pid))
 	return nil
+}
+
+// drainedSince reports whether a follower whose container had no process
+// left at goneAt has polled since. The last lines a container writes before
+// its last process exits are read by that poll: /proc/<pid>/root is gone
+// with the process, so the poll matches no file, and fileconsumer reads the
+// files it no longer finds to their end through the descriptors it kept
+// open from the poll before. Stopping the follower first (a rescan between
+// the exit and the next poll) closed those descriptors unread and lost up
+// to poll_interval of lines. Two intervals leave room for a poll in
+// progress.
+func (cr *containerRoots) drainedSince(goneAt, now time.Time) bool {
+	return now.Sub(goneAt) >= 2*cr.c.cfg.PollInterval
 }
 
 // stop stops following a container's files; gone says the container has no

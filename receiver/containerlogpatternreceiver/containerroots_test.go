@@ -94,6 +94,49 @@ func TestContainerFilesFollowerMoves(t *testing.T) {
 	assert.Equal(t, int64(35), totalFor(latestCounts(sink), id))
 }
 
+// TestContainerFilesLastLinesBeforeExit counts the lines a container writes
+// just before its last process exits, though a rescan finds it gone before
+// the next poll: the follower drains its open files before it stops.
+// (Stopped at once, it lost them: /proc/<pid>/root went with the process.)
+func TestContainerFilesLastLinesBeforeExit(t *testing.T) {
+	procRoot, cgroupRoot, rootfs := fakeNode(t)
+	logPath := filepath.Join(rootfs, "var", "log", "job.log")
+	require.NoError(t, os.MkdirAll(filepath.Dir(logPath), 0o755))
+	id := strings.Repeat("ab", 32)
+	fakeContainerProcess(t, procRoot, 100, id, rootfs)
+
+	host, _ := containeridtest.Host(t, containerid.Config{ProcRoot: procRoot, CgroupRoot: cgroupRoot, DisableDocker: true})
+	cfg := testConfig()
+	cfg.ContainerFiles.Enabled = true
+	// Ten rescans per poll: the exit is seen before the next poll.
+	cfg.PollInterval = time.Second
+	cfg.ContainerFiles.RescanInterval = 100 * time.Millisecond
+	f := openAppend(t, logPath)
+	defer f.Close()
+	sink := startMetricsOn(t, cfg, host)
+	// start_at end: the first poll takes the file's end as its start.
+	time.Sleep(3 * cfg.PollInterval / 2)
+	write := func(count int) {
+		for i := range count {
+			_, err := fmt.Fprintf(f, "INFO step %d done\n", i)
+			require.NoError(t, err)
+		}
+	}
+	write(10)
+	waitTotal(t, sink, id, 10)
+
+	// The job's last lines, then its only process exits.
+	write(7)
+	require.NoError(t, os.RemoveAll(filepath.Join(procRoot, "100")))
+	waitTotal(t, sink, id, 17)
+
+	// Once drained the container is no longer followed.
+	time.Sleep(3 * cfg.PollInterval)
+	write(5)
+	time.Sleep(2 * cfg.PollInterval)
+	assert.Equal(t, int64(17), totalFor(latestCounts(sink), id))
+}
+
 // A runtime's init on the host's root is not followed (its /var/log is the
 // host's); any other process on the host's root is, and so is a runtime
 // init already in a root of its own.
