@@ -25,7 +25,11 @@ type exitListener struct{}
 
 func listenExits(string) (*exitListener, error) { return nil, errUnsupportedPlatform }
 
-func (*exitListener) receive(func(exitNotification)) error { return errUnsupportedPlatform }
+func (*exitListener) wait() (bool, error) { return true, errUnsupportedPlatform }
+
+func (*exitListener) drain(func(exitNotification)) (int, error) { return 0, errUnsupportedPlatform }
+
+func (*exitListener) Stop() {}
 
 func (*exitListener) Close() error { return nil }
 

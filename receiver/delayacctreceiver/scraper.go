@@ -36,9 +36,6 @@ const exitRetryDelay = 100 * time.Millisecond
 // thousands of exits meanwhile.
 const exitCoalesce = 50 * time.Millisecond
 
-// errExitsOverflow means the kernel dropped exit notifications (ENOBUFS).
-var errExitsOverflow = errors.New("exit notifications lost: socket receive buffer full")
-
 // delayScraper samples taskstats on every scrape and listens for exits in
 // between.
 type delayScraper struct {
@@ -196,30 +193,30 @@ func (s *delayScraper) listen(ctx context.Context) {
 	defer s.wg.Done()
 	pause := time.NewTimer(exitCoalesce)
 	defer pause.Stop()
-	for ctx.Err() == nil {
-		err := s.exits.receive(s.handleExit)
-		if err == nil {
+	for {
+		stopped, err := s.exits.wait()
+		if stopped || ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			s.logger.Debug("Waiting for taskstats exit notifications", zap.Error(err))
+			pause.Reset(exitRetryDelay)
+		} else {
 			// Let the rest of the burst queue, then read it in one go.
 			pause.Reset(exitCoalesce)
-			select {
-			case <-ctx.Done():
-			case <-pause.C:
-			}
-			err = s.exits.drain(s.handleExit)
 		}
-		switch {
-		case err == nil:
-		case errors.Is(err, errExitsOverflow):
-			s.tracker.countExitsLost(1)
-		case ctx.Err() != nil:
+		select {
+		case <-ctx.Done():
 			return
-		default:
+		case <-pause.C:
+		}
+		overflows, err := s.exits.drain(s.handleExit)
+		if overflows > 0 {
+			s.tracker.countExitsLost(int64(overflows))
+		}
+		if err != nil {
 			s.tracker.countExitsLost(1)
 			s.logger.Debug("Receiving taskstats exit notifications", zap.Error(err))
-			select {
-			case <-ctx.Done():
-			case <-time.After(exitRetryDelay):
-			}
 		}
 	}
 }
@@ -255,9 +252,12 @@ func (s *delayScraper) shutdown(context.Context) error {
 		s.cancel()
 	}
 	if s.exits != nil {
-		errs = append(errs, s.exits.Close())
+		s.exits.Stop()
 	}
 	s.wg.Wait()
+	if s.exits != nil {
+		errs = append(errs, s.exits.Close())
+	}
 	if s.conn != nil {
 		errs = append(errs, s.conn.Close())
 	}

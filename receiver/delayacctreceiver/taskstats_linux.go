@@ -141,40 +141,59 @@ func (c *taskstatsConn) threadGroup(tgid uint32) (taskstatsRecord, error) {
 // done=false means the datagram held only stale messages (of a query whose
 // reply was abandoned), so the caller reads again.
 func (c *taskstatsConn) parseReply(b []byte, tgid uint32) (rec taskstatsRecord, done bool, err error) {
+	walkErr := forEachMessage(b, func(typ uint16, seq uint32, msg []byte) bool {
+		if seq != c.seq {
+			return true
+		}
+		switch typ {
+		case unix.NLMSG_ERROR:
+			done = true
+			if len(msg) < 4 {
+				err = fmt.Errorf("reading taskstats of %d: %w", tgid, errTruncated)
+			} else if errno := syscall.Errno(-int32(binary.NativeEndian.Uint32(msg))); errno == unix.ESRCH {
+				err = errProcessGone
+			} else {
+				err = fmt.Errorf("querying taskstats of %d: %w", tgid, errno)
+			}
+		case c.family:
+			done = true
+			if len(msg) < genlHdrLen {
+				err = fmt.Errorf("reading taskstats of %d: %w", tgid, errTruncated)
+				break
+			}
+			agg, decodeErr := decodeThreadGroupReply(msg[genlHdrLen:])
+			if decodeErr != nil {
+				err = fmt.Errorf("decoding taskstats of %d: %w", tgid, decodeErr)
+				break
+			}
+			rec = agg.stats
+		}
+		return !done
+	})
+	if walkErr != nil && !done {
+		return taskstatsRecord{}, true, fmt.Errorf("reading taskstats of %d: %w", tgid, walkErr)
+	}
+	return rec, done, err
+}
+
+// forEachMessage calls fn with the type, sequence number and payload of each
+// netlink message in a datagram until fn returns false. A message length
+// that does not fit the datagram ends the walk with errBadAttrLength.
+func forEachMessage(b []byte, fn func(typ uint16, seq uint32, payload []byte) bool) error {
 	ne := binary.NativeEndian
 	for len(b) >= nlmsgHdrLen {
 		msgLen := int(ne.Uint32(b[0:]))
 		if msgLen < nlmsgHdrLen || msgLen > len(b) {
-			return taskstatsRecord{}, true, fmt.Errorf("reading taskstats of %d: %w: message of %d in %d bytes", tgid, errBadAttrLength, msgLen, len(b))
+			return fmt.Errorf("%w: message of %d in %d bytes", errBadAttrLength, msgLen, len(b))
 		}
 		typ, seq := ne.Uint16(b[4:]), ne.Uint32(b[8:])
-		msg := b[nlmsgHdrLen:msgLen]
+		payload := b[nlmsgHdrLen:msgLen]
 		b = b[min((msgLen+3)&^3, len(b)):]
-		if seq != c.seq {
-			continue
-		}
-		switch typ {
-		case unix.NLMSG_ERROR:
-			if len(msg) < 4 {
-				return taskstatsRecord{}, true, fmt.Errorf("reading taskstats of %d: %w", tgid, errTruncated)
-			}
-			errno := -int32(ne.Uint32(msg))
-			if syscall.Errno(errno) == unix.ESRCH {
-				return taskstatsRecord{}, true, errProcessGone
-			}
-			return taskstatsRecord{}, true, fmt.Errorf("querying taskstats of %d: %w", tgid, syscall.Errno(errno))
-		case c.family:
-			if len(msg) < genlHdrLen {
-				return taskstatsRecord{}, true, fmt.Errorf("reading taskstats of %d: %w", tgid, errTruncated)
-			}
-			agg, err := decodeThreadGroupReply(msg[genlHdrLen:])
-			if err != nil {
-				return taskstatsRecord{}, true, fmt.Errorf("decoding taskstats of %d: %w", tgid, err)
-			}
-			return agg.stats, true, nil
+		if !fn(typ, seq, payload) {
+			return nil
 		}
 	}
-	return taskstatsRecord{}, false, nil
+	return nil
 }
 
 func (c *taskstatsConn) Close() error { return unix.Close(c.fd) }
