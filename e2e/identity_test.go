@@ -95,8 +95,11 @@ func TestSameIdentityInEveryFamily(t *testing.T) {
 
 	dockerNamed := map[string]string{"container_id": dockerID, "container_name": dockerName}
 	podNamed := map[string]string{"container_id": pod.containerID, "k8s_pod_name": pod.name}
+	// The pod's stdout, read from the kubelet's CRI file, is named like the
+	// rest of the container: its id comes from the kubelet's link.
+	podStdout := map[string]string{"container_id": pod.containerID, "k8s_pod_name": pod.name, "source": "stdout/stderr"}
 	fams = waitForFamilies(t, c, 90*time.Second, func(f e2etest.Families) bool {
-		return seen(f, dockerNamed) && seen(f, podNamed)
+		return seen(f, dockerNamed) && seen(f, podNamed) && len(f.Samples(mLogs, podStdout)) > 0
 	})
 	assertOneIdentity(t, fams, dockerNamed)
 	assertOneIdentity(t, fams, podNamed)
@@ -184,8 +187,9 @@ func startPodWorkloads(t *testing.T) *podWorkloads {
 }
 
 // createKubeletLogDirs lays out what the kubelet writes for the pod's
-// container: /var/log/pods/<ns>_<pod>_<uid>/<container>/ and the
-// /var/log/containers/<pod>_<ns>_<container>-<id>.log symlink.
+// container: /var/log/pods/<ns>_<pod>_<uid>/<container>/0.log, with a few
+// lines of its stdout in the CRI format, and the
+// /var/log/containers/<pod>_<ns>_<container>-<id>.log symlink to it.
 func (p *podWorkloads) createKubeletLogDirs(t *testing.T) {
 	t.Helper()
 	podDir := filepath.Join("/var/log/pods", p.namespace+"_"+p.name+"_"+p.uid)
@@ -195,4 +199,9 @@ func (p *podWorkloads) createKubeletLogDirs(t *testing.T) {
 	link := filepath.Join("/var/log/containers", p.name+"_"+p.namespace+"_"+p.container+"-"+p.containerID+".log")
 	require.NoError(t, os.Symlink(filepath.Join(podDir, p.container, "0.log"), link))
 	t.Cleanup(func() { _ = os.Remove(link) })
+	var stdout strings.Builder
+	for i := range 5 {
+		fmt.Fprintf(&stdout, "%s stdout F INFO cart %d checked out\n", time.Now().UTC().Format(time.RFC3339Nano), i)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(podDir, p.container, "0.log"), []byte(stdout.String()), 0o644))
 }

@@ -5,6 +5,7 @@ package containerid // import "github.com/otelcol-node/otelcol-node/internal/con
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -25,14 +26,18 @@ type criContainerRef struct {
 type criLogIndex struct {
 	pods       map[string]podRef          // by pod uid
 	containers map[string]criContainerRef // by 64-hex container id
-	truncated  uint64                     // entries left out because the cap was reached
+	// logFiles is the container id of each pod log file a symlink points
+	// to, by podLogFileKey: a container's restarts write 0.log, 1.log, ...
+	// in one directory, so only the link tells which file is whose.
+	logFiles  map[string]string
+	truncated uint64 // entries left out because the cap was reached
 }
 
 // scanCRILogs lists the kubelet's log directories, keeping at most limit pods
 // and limit containers. Missing directories (no kubelet on the node) give an
 // empty index, not an error.
 func scanCRILogs(podsDir, containersDir string, limit int) criLogIndex {
-	idx := criLogIndex{pods: map[string]podRef{}, containers: map[string]criContainerRef{}}
+	idx := criLogIndex{pods: map[string]podRef{}, containers: map[string]criContainerRef{}, logFiles: map[string]string{}}
 	if entries, err := os.ReadDir(podsDir); err == nil {
 		for _, e := range entries {
 			ns, pod, uid, ok := splitPodLogDir(e.Name())
@@ -57,6 +62,11 @@ func scanCRILogs(podsDir, containersDir string, limit int) criLogIndex {
 				continue
 			}
 			idx.containers[id] = criContainerRef{pod: podRef{namespace: ns, name: pod}, container: container}
+			if target, err := os.Readlink(filepath.Join(containersDir, e.Name())); err == nil {
+				if key, ok := podLogFileKey(target); ok {
+					idx.logFiles[key] = id
+				}
+			}
 		}
 	}
 	return idx
@@ -71,6 +81,21 @@ func (idx criLogIndex) apply(id Identity) Identity {
 		id.PodNamespace, id.PodName = ref.namespace, ref.name
 	}
 	return id
+}
+
+// podLogFileKey is "<namespace>_<pod>_<uid>/<container>/<file>", the last
+// three elements of a pod log file's path. The kubelet's symlinks name the
+// file as the host sees it, and a collector may mount /var/log/pods
+// elsewhere: the last three elements are the same in both, and unique on
+// the node.
+func podLogFileKey(path string) (string, bool) {
+	file := filepath.Base(path)
+	containerDir := filepath.Dir(path)
+	podDir := filepath.Dir(containerDir)
+	if _, _, _, ok := splitPodLogDir(filepath.Base(podDir)); !ok || file == "." || file == "/" {
+		return "", false
+	}
+	return filepath.Join(filepath.Base(podDir), filepath.Base(containerDir), file), true
 }
 
 // splitPodLogDir splits "<namespace>_<pod>_<uid>". Namespaces and pod names

@@ -179,6 +179,28 @@ func (r *Resolver) Current(cgroupID uint64, last Identity) (Identity, bool) {
 	return Identity{}, false
 }
 
+// PodLogContainerID returns the id of the container that writes the pod log
+// file at path (/var/log/pods/<ns>_<pod>_<uid>/<container>/<n>.log), as the
+// kubelet's /var/log/containers symlinks say; false until the kubelet made
+// the link and the resolver listed it. It never blocks; a miss asks for a
+// listing (at most one a second).
+func (r *Resolver) PodLogContainerID(path string) (string, bool) {
+	key, ok := podLogFileKey(path)
+	if !ok {
+		return "", false
+	}
+	r.mu.RLock()
+	id, ok := r.criLogs.logFiles[key]
+	r.mu.RUnlock()
+	if !ok {
+		select {
+		case r.unnamedPods <- struct{}{}:
+		default:
+		}
+	}
+	return id, ok
+}
+
 // ByContainerID returns the identity of a container's cgroup, found by the
 // container id (a log file names its container by id only). It never blocks.
 func (r *Resolver) ByContainerID(containerID string) (Identity, bool) {

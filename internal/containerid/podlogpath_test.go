@@ -83,3 +83,22 @@ func FuzzParseContainerLogName(f *testing.F) {
 		}
 	})
 }
+
+// TestPodLogFileKey: the kubelet's link target and the path the collector
+// reads meet on the last three elements, whatever the mount prefix.
+func TestPodLogFileKey(t *testing.T) {
+	want := "shop_web-0_" + fixturePodUID + "/nginx/1.log"
+	for _, path := range []string{
+		"/var/log/pods/shop_web-0_" + fixturePodUID + "/nginx/1.log",
+		"/host/var/log/pods/shop_web-0_" + fixturePodUID + "/nginx/1.log",
+		"../../pods/shop_web-0_" + fixturePodUID + "/nginx/1.log", // a relative link
+	} {
+		key, ok := podLogFileKey(path)
+		assert.True(t, ok, path)
+		assert.Equal(t, want, key, path)
+	}
+	for _, path := range []string{"/var/log/pods/shop_web-0/nginx/1.log", "1.log", "/"} {
+		_, ok := podLogFileKey(path)
+		assert.False(t, ok, path)
+	}
+}

@@ -284,7 +284,7 @@ func (lc *levelCounts) addOverflow(n int64, start, now time.Time) {
 // perSeriesStart each point carries its series' start time; without (the
 // user disabled an attribute that tells series apart, so the builder sums
 // them into one point) the builder's own start time.
-func (a *aggregate) emit(mb *metadata.MetricsBuilder, now pcommon.Timestamp, identify func(containerid.Identity) containerid.Identity, perSeriesStart bool) {
+func (a *aggregate) emit(mb *metadata.MetricsBuilder, now pcommon.Timestamp, identify func(owner string, last containerid.Identity) containerid.Identity, perSeriesStart bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	record := func(start time.Time, count int64, source string, level metadata.AttributeLevel, hash, sample string) {
@@ -295,7 +295,7 @@ func (a *aggregate) emit(mb *metadata.MetricsBuilder, now pcommon.Timestamp, ide
 		}
 		mb.RecordContainerLogMessagesDataPoint(now, count, source, level, hash, sample)
 	}
-	for _, o := range a.owners {
+	for owner, o := range a.owners {
 		for source, levels := range o.sources {
 			for l := range levels {
 				lc := &levels[l]
@@ -308,7 +308,7 @@ func (a *aggregate) emit(mb *metadata.MetricsBuilder, now pcommon.Timestamp, ide
 				}
 			}
 		}
-		o.id = identify(o.id)
+		o.id = identify(owner, o.id)
 		// Through the generated builder, so that resource_attributes
 		// switches (enabled: false) apply.
 		rb := mb.NewResourceBuilder()
@@ -320,14 +320,14 @@ func (a *aggregate) emit(mb *metadata.MetricsBuilder, now pcommon.Timestamp, ide
 // currentIdentity refreshes owner's identity with identify and returns it,
 // so that its log records carry what its metrics carry. An owner without
 // counts (expired meanwhile) gets seed, refreshed.
-func (a *aggregate) currentIdentity(owner string, seed containerid.Identity, identify func(containerid.Identity) containerid.Identity) containerid.Identity {
+func (a *aggregate) currentIdentity(owner string, seed containerid.Identity, identify func(owner string, last containerid.Identity) containerid.Identity) containerid.Identity {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	o := a.owners[owner]
 	if o == nil {
-		return identify(seed)
+		return identify(owner, seed)
 	}
-	o.id = identify(o.id)
+	o.id = identify(owner, o.id)
 	return o.id
 }
 

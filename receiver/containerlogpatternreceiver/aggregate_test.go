@@ -30,7 +30,7 @@ func emitAggregate(a *aggregate, now time.Time) pmetric.Metrics {
 	return mb.Emit()
 }
 
-func keepIdentity(id containerid.Identity) containerid.Identity { return id }
+func keepIdentity(_ string, id containerid.Identity) containerid.Identity { return id }
 
 // seriesPoint is one container.log.messages point of a series.
 type seriesPoint struct {

@@ -12,6 +12,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/otelcol-node/otelcol-node/internal/containerid"
+	"github.com/otelcol-node/otelcol-node/internal/containerid/containeridtest"
 )
 
 func criLine(stream, tag, text string) string {
@@ -107,4 +110,58 @@ func writeFileWhole(t testing.TB, path, content string) {
 	t.Helper()
 	writeFile(t, path+".tmp", content)
 	require.NoError(t, os.Rename(path+".tmp", path))
+}
+
+// TestCRIFilesCarryTheirContainerID: a CRI log file gets the id of the
+// container that writes it from the kubelet's /var/log/containers link to
+// it, each restart (<n>.log) its own, whatever prefix the link's target has
+// (the host's path, while the collector mounts the directory elsewhere); a
+// link made later adds the id from a later emission on.
+func TestCRIFilesCarryTheirContainerID(t *testing.T) {
+	podsDir, containersDir := t.TempDir(), t.TempDir()
+	procRoot, cgroupRoot, _ := fakeNode(t)
+	const uid = "5e6f7a8b-2222-4d4d-8e8e-0123456789ab"
+	podDir := "shop_cart-5c_" + uid
+	firstID, restartID, lateID := strings.Repeat("1a", 32), strings.Repeat("2b", 32), strings.Repeat("3c", 32)
+	link := func(container, id, target string) {
+		require.NoError(t, os.Symlink(target, filepath.Join(containersDir, "cart-5c_shop_"+container+"-"+id+".log")))
+	}
+	link("server", firstID, filepath.Join(podsDir, podDir, "server", "0.log"))
+	link("server", restartID, filepath.Join("/var/log/pods", podDir, "server", "1.log"))
+
+	host, _ := containeridtest.Host(t, containerid.Config{
+		ProcRoot: procRoot, CgroupRoot: cgroupRoot, PodLogsDir: podsDir, ContainerLogsDir: containersDir, DisableDocker: true,
+	})
+	cfg := testConfig()
+	cfg.CRI.Enabled = true
+	cfg.CRI.PodsDir = podsDir
+	sink := startMetricsOn(t, cfg, host)
+	time.Sleep(4 * cfg.PollInterval)
+
+	lines := func(n int, text string) string {
+		var b strings.Builder
+		for i := range n {
+			b.WriteString(criLine("stdout", "F", fmt.Sprintf("%s %d", text, i)))
+		}
+		return b.String()
+	}
+	writeFile(t, filepath.Join(podsDir, podDir, "server", "0.log"), lines(3, "cart loaded items"))
+	writeFile(t, filepath.Join(podsDir, podDir, "server", "1.log"), lines(5, "cart loaded items"))
+	writeFile(t, filepath.Join(podsDir, podDir, "worker", "0.log"), lines(2, "job finished in ms"))
+
+	waitTotal(t, sink, firstID, 3)
+	counts := waitTotal(t, sink, restartID, 5)
+	assert.Equal(t, int64(2), totalFor(counts, uid+"/worker"), "a file without a link keeps its pod identity")
+
+	md := sink.AllMetrics()[len(sink.AllMetrics())-1]
+	for i := 0; i < md.ResourceMetrics().Len(); i++ {
+		attrs := md.ResourceMetrics().At(i).Resource().Attributes().AsRaw()
+		if attrs["container.id"] == restartID {
+			assert.Equal(t, map[string]any{"container.id": restartID, "k8s.pod.uid": uid, "k8s.pod.name": "cart-5c",
+				"k8s.namespace.name": "shop", "k8s.container.name": "server"}, attrs)
+		}
+	}
+
+	link("worker", lateID, filepath.Join(podsDir, podDir, "worker", "0.log"))
+	waitTotal(t, sink, lateID, 2)
 }

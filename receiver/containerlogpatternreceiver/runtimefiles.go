@@ -141,8 +141,12 @@ func (c *core) runtimeStream(path string) (s *stream, attributed bool) {
 	base := strings.TrimSuffix(path, rotatedSuffix)
 	if c.cfg.Docker.Enabled && strings.HasSuffix(base, dockerLogSuffix) && isUnder(path, c.cfg.Docker.ContainersDir) {
 		id := filepath.Base(filepath.Dir(path))
-		return c.streamFor("container://"+id, sourceStdio, formatDockerJSON, runtimeScope, func() containerid.Identity {
-			return c.dockerIdentity(id)
+		owner := "container://" + id
+		// The id alone attributes the lines; names come from what the
+		// resolver knows now, never waited for, and every emission
+		// refreshes them.
+		return c.streamFor(owner, sourceStdio, formatDockerJSON, runtimeScope, func() containerid.Identity {
+			return c.currentIdentity(owner, containerid.Identity{ContainerID: id, Runtime: containerid.RuntimeDocker})
 		}), true
 	}
 	if c.cfg.CRI.Enabled && isUnder(path, c.cfg.CRI.PodsDir) {
@@ -150,18 +154,14 @@ func (c *core) runtimeStream(path string) (s *stream, attributed bool) {
 		if err != nil {
 			return nil, false
 		}
-		return c.streamFor("pod://"+uid+"/"+container, sourceStdio, formatCRI, runtimeScope, func() containerid.Identity {
-			return containerid.Identity{PodUID: uid, PodName: pod, PodNamespace: ns, K8sContainerName: container}
+		// One owner per container instance: <n>.log is the n-th restart.
+		containerDir := filepath.Dir(base)
+		owner := criOwnerPrefix + filepath.Join(filepath.Base(filepath.Dir(containerDir)), filepath.Base(containerDir), filepath.Base(base))
+		return c.streamFor(owner, sourceStdio, formatCRI, runtimeScope, func() containerid.Identity {
+			return c.currentIdentity(owner, containerid.Identity{PodUID: uid, PodName: pod, PodNamespace: ns, K8sContainerName: container})
 		}), true
 	}
 	return nil, false
-}
-
-// dockerIdentity names a Docker container from what the resolver knows
-// now, without waiting on the engine: the id alone attributes the logs, and
-// every emission refreshes the names (currentIdentity).
-func (c *core) dockerIdentity(id string) containerid.Identity {
-	return c.currentIdentity(containerid.Identity{ContainerID: id, Runtime: containerid.RuntimeDocker})
 }
 
 func isUnder(path, dir string) bool {
