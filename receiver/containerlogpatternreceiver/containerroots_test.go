@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/receiver/receivertest"
 
 	"github.com/otelcol-node/otelcol-node/internal/containerid"
@@ -40,19 +41,38 @@ func fakeNode(t *testing.T) (procRoot, cgroupRoot, rootfs string) {
 	return procRoot, cgroupRoot, rootfs
 }
 
+// containerFilesNode is a fake node with one container whose root holds
+// /var/log/<name>, and a receiver configuration that follows container files
+// there through the container_identity extension's procfs and cgroupfs.
+type containerFilesNode struct {
+	procRoot, logPath string
+	host              component.Host
+	cfg               *Config
+}
+
+func newContainerFilesNode(t *testing.T, id, logName string, pids ...int) containerFilesNode {
+	procRoot, cgroupRoot, rootfs := fakeNode(t)
+	logPath := filepath.Join(rootfs, "var", "log", logName)
+	require.NoError(t, os.MkdirAll(filepath.Dir(logPath), 0o755))
+	for _, pid := range pids {
+		fakeContainerProcess(t, procRoot, pid, id, rootfs)
+	}
+	host, _ := containeridtest.Host(t, containerid.Config{ProcRoot: procRoot, CgroupRoot: cgroupRoot, DisableDocker: true})
+	cfg := testConfig()
+	cfg.ContainerFiles.Enabled = true
+	cfg.ContainerFiles.RescanInterval = 100 * time.Millisecond
+	return containerFilesNode{procRoot: procRoot, logPath: logPath, host: host, cfg: cfg}
+}
+
 // TestContainerFilesFollowerMoves follows a file inside a container's root
 // through one of its processes; when that process exits the file is followed
 // through another without recounting or skipping, and when the container has
 // no process left it is no longer followed. procfs and cgroupfs are fake
 // trees, the files and their tailing are real.
 func TestContainerFilesFollowerMoves(t *testing.T) {
-	procRoot, cgroupRoot, rootfs := fakeNode(t)
-	logPath := filepath.Join(rootfs, "var", "log", "app.log")
-	require.NoError(t, os.MkdirAll(filepath.Dir(logPath), 0o755))
-
 	id := strings.Repeat("ef", 32)
-	fakeContainerProcess(t, procRoot, 100, id, rootfs)
-	fakeContainerProcess(t, procRoot, 200, id, rootfs)
+	node := newContainerFilesNode(t, id, "app.log", 100, 200)
+	procRoot, logPath := node.procRoot, node.logPath
 
 	f := openAppend(t, logPath)
 	defer f.Close()
@@ -66,12 +86,7 @@ func TestContainerFilesFollowerMoves(t *testing.T) {
 	}
 	write(5) // history: the container was there when the receiver started
 
-	// procfs and cgroupfs are where the container_identity extension says.
-	host, _ := containeridtest.Host(t, containerid.Config{ProcRoot: procRoot, CgroupRoot: cgroupRoot, DisableDocker: true})
-	cfg := testConfig()
-	cfg.ContainerFiles.Enabled = true
-	cfg.ContainerFiles.RescanInterval = 100 * time.Millisecond
-	sink := startMetricsOn(t, cfg, host)
+	sink := startMetricsOn(t, node.cfg, node.host)
 	time.Sleep(500 * time.Millisecond)
 
 	write(20)
@@ -99,21 +114,14 @@ func TestContainerFilesFollowerMoves(t *testing.T) {
 // the next poll: the follower drains its open files before it stops.
 // (Stopped at once, it lost them: /proc/<pid>/root went with the process.)
 func TestContainerFilesLastLinesBeforeExit(t *testing.T) {
-	procRoot, cgroupRoot, rootfs := fakeNode(t)
-	logPath := filepath.Join(rootfs, "var", "log", "job.log")
-	require.NoError(t, os.MkdirAll(filepath.Dir(logPath), 0o755))
 	id := strings.Repeat("ab", 32)
-	fakeContainerProcess(t, procRoot, 100, id, rootfs)
-
-	host, _ := containeridtest.Host(t, containerid.Config{ProcRoot: procRoot, CgroupRoot: cgroupRoot, DisableDocker: true})
-	cfg := testConfig()
-	cfg.ContainerFiles.Enabled = true
+	node := newContainerFilesNode(t, id, "job.log", 100)
+	cfg := node.cfg
 	// Ten rescans per poll: the exit is seen before the next poll.
 	cfg.PollInterval = time.Second
-	cfg.ContainerFiles.RescanInterval = 100 * time.Millisecond
-	f := openAppend(t, logPath)
+	f := openAppend(t, node.logPath)
 	defer f.Close()
-	sink := startMetricsOn(t, cfg, host)
+	sink := startMetricsOn(t, cfg, node.host)
 	// start_at end: the first poll takes the file's end as its start.
 	time.Sleep(3 * cfg.PollInterval / 2)
 	write := func(count int) {
@@ -127,7 +135,7 @@ func TestContainerFilesLastLinesBeforeExit(t *testing.T) {
 
 	// The job's last lines, then its only process exits.
 	write(7)
-	require.NoError(t, os.RemoveAll(filepath.Join(procRoot, "100")))
+	require.NoError(t, os.RemoveAll(filepath.Join(node.procRoot, "100")))
 	waitTotal(t, sink, id, 17)
 
 	// Once drained the container is no longer followed.
