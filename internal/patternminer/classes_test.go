@@ -61,6 +61,29 @@ func TestDifferingWordsAreAnotherEvent(t *testing.T) {
 	assert.NotEqual(t, c.Hash, m.Add("replica sync step 8 wrote index pages to the standby node now").Hash)
 }
 
+// TestWordWithDigitsAgainstPlainWord: a plain word and a word with digits
+// in it, in one place of otherwise equal messages, are two words: they stay
+// two events until a third word is seen there, as two plain words do. Two
+// words that each hold digits in their own shape are one value.
+func TestWordWithDigitsAgainstPlainWord(t *testing.T) {
+	m := newTestMiner(t)
+	tls := m.Add("tunnel 7 to gateway opened over HTTPS")
+	socks := m.Add("tunnel 8 to gateway opened over SOCKS5")
+	assert.NotEqual(t, tls.Hash, socks.Hash, "two protocols are two events")
+	assert.Equal(t, "tunnel <*> to gateway opened over SOCKS<*>", socks.Template)
+	assert.Equal(t, tls.Hash, m.Add("tunnel 9 to gateway opened over HTTPS").Hash)
+	p := sameHash(t, m,
+		"tunnel 10 to gateway opened over HTTPS",
+		"tunnel 11 to gateway opened over SOCKS5",
+		"tunnel 12 to gateway opened over QUIC",
+	)
+	assert.Equal(t, "tunnel <*> to gateway opened over <*>", p.Template, "a third word makes the place a variable")
+
+	m = newTestMiner(t)
+	assert.Equal(t, "replica <*> lagging behind primary",
+		sameHash(t, m, "replica node-17 lagging behind primary", "replica node-K4 lagging behind primary").Template)
+}
+
 // TestValueInFirstToken: when the first token holds a value (a host with
 // its port, a script name), messages are not told apart by it.
 func TestValueInFirstToken(t *testing.T) {

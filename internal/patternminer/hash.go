@@ -20,7 +20,11 @@ import (
 // that turns out to vary no longer stays in the hash), clusters whose
 // templates become equal merge, and words that take several values among
 // otherwise equal messages become a variable (siblings.go).
-const AlgorithmVersion = 3
+//
+// Version 4: a plain word against a word with digits masked in it ("HTTPS" /
+// "SOCKS<*>") is a word difference, counted like two plain words, instead of
+// a mismatch that one allowed difference let through at once.
+const AlgorithmVersion = 4
 
 // hashTemplate derives a pattern hash from a cluster's canonical template
 // (see newCluster and Miner.settle): FNV-1a 64 of

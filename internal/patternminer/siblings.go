@@ -185,7 +185,13 @@ func (c *cluster) onlyWordDifference(toks []token) int {
 		ct, mt := &c.tokens[i], &toks[i]
 		switch {
 		case ct.wild || ct.hash == mt.hash:
-		case !ct.masked && !mt.masked:
+		case (!ct.masked || !mt.masked) && !ct.structured && !mt.wild && !mt.structured:
+			// A plain word against another word, plain or with digits
+			// masked in it ("HTTPS" / "SOCKS<*>"): a word difference
+			// whether or not one side holds digits, decided by counting
+			// words like two plain ones ("over HTTPS" and "over SOCKS5"
+			// stay two events until a third protocol is seen there). Two
+			// partly masked words ("shard-<*>" / "shard-K<*>") are values.
 			if pos >= 0 {
 				return -1
 			}
