@@ -212,11 +212,13 @@ func (l *exitListener) wait() (stopped bool, err error) {
 // the socket buffer was full; errs holds the decode errors of malformed
 // messages, returned after handling the others.
 func (l *exitListener) drain(handle func(exitNotification)) (overflows int, errs error) {
+	// Re-armed on every way out: a watch left disarmed would wait forever.
+	defer func() { errs = errors.Join(errs, l.arm(unix.EPOLL_CTL_MOD)) }()
 	for {
 		n, _, err := unix.Recvfrom(l.fd, l.buf, unix.MSG_DONTWAIT|unix.MSG_TRUNC)
 		switch {
 		case errors.Is(err, unix.EAGAIN):
-			return overflows, errors.Join(errs, l.arm(unix.EPOLL_CTL_MOD))
+			return overflows, errs
 		case errors.Is(err, unix.EINTR):
 			continue
 		case errors.Is(err, unix.ENOBUFS):
