@@ -8,10 +8,10 @@ import (
 	"github.com/otelcol-node/otelcol-node/internal/containerid"
 )
 
-// criOwnerPrefix names the owner of a CRI log file by the file's
-// "<namespace>_<pod>_<uid>/<container>/<n>.log": one owner per container
-// instance, since a restarted container writes the next <n>.log under a new
-// container id.
+// criOwnerPrefix names the owner of a CRI log file by the file's path
+// (<pods_dir>/<namespace>_<pod>_<uid>/<container>/<n>.log): one owner per
+// container instance, since a restarted container writes the next <n>.log
+// under a new container id.
 const criOwnerPrefix = "cri://"
 
 // currentIdentity is the receiver's one rule for names that arrive late

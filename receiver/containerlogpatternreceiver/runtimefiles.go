@@ -155,8 +155,7 @@ func (c *core) runtimeStream(path string) (s *stream, attributed bool) {
 			return nil, false
 		}
 		// One owner per container instance: <n>.log is the n-th restart.
-		containerDir := filepath.Dir(base)
-		owner := criOwnerPrefix + filepath.Join(filepath.Base(filepath.Dir(containerDir)), filepath.Base(containerDir), filepath.Base(base))
+		owner := criOwnerPrefix + base
 		return c.streamFor(owner, sourceStdio, formatCRI, runtimeScope, func() containerid.Identity {
 			return c.currentIdentity(owner, containerid.Identity{PodUID: uid, PodName: pod, PodNamespace: ns, K8sContainerName: container})
 		}), true

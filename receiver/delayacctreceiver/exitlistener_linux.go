@@ -55,13 +55,9 @@ func listenExits(possibleCPUsPath string) (*exitListener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the possible CPUs: %w", err)
 	}
-	family, err := lookupFamily()
+	fd, family, err := openTaskstatsSocket()
 	if err != nil {
 		return nil, err
-	}
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_GENERIC)
-	if err != nil {
-		return nil, fmt.Errorf("opening generic netlink socket: %w", err)
 	}
 	l := &exitListener{fd: fd, family: family, cpumask: strings.TrimSpace(string(mask)), buf: make([]byte, receiveBufferSize)}
 	if err := l.open(); err != nil {
@@ -72,9 +68,6 @@ func listenExits(possibleCPUsPath string) (*exitListener, error) {
 }
 
 func (l *exitListener) open() error {
-	if err := unix.Bind(l.fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return fmt.Errorf("binding generic netlink socket: %w", err)
-	}
 	// Past net.core.rmem_max when privileged (SO_RCVBUFFORCE); best effort:
 	// a small buffer loses notifications in bursts and those are counted.
 	if unix.SetsockoptInt(l.fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, exitSocketBuffer) != nil {
@@ -117,21 +110,11 @@ func (l *exitListener) arm(op int) error {
 // attribute: the kernel parses a NUL-terminated cpulist string ("0-63").
 func (l *exitListener) cpumaskRequest(attrType uint16, flags uint16) []byte {
 	value := append([]byte(l.cpumask), 0)
-	attrLen := attrHdrLen + len(value)
-	msgLen := nlmsgHdrLen + genlHdrLen + (attrLen+3)&^3
-	b := make([]byte, msgLen)
-	ne := binary.NativeEndian
+	b := make([]byte, nlmsgHdrLen+genlHdrLen+(attrHdrLen+len(value)+3)&^3)
+	putTaskstatsRequest(b, l.family, flags, attrType, len(value))
 	l.seq++
-	ne.PutUint32(b[0:], uint32(msgLen))
-	ne.PutUint16(b[4:], l.family)
-	ne.PutUint16(b[6:], flags)
-	ne.PutUint32(b[8:], l.seq)
-	b[nlmsgHdrLen] = unix.TASKSTATS_CMD_GET
-	b[nlmsgHdrLen+1] = unix.TASKSTATS_VERSION
-	a := b[nlmsgHdrLen+genlHdrLen:]
-	ne.PutUint16(a[0:], uint16(attrLen))
-	ne.PutUint16(a[2:], attrType)
-	copy(a[attrHdrLen:], value)
+	binary.NativeEndian.PutUint32(b[8:], l.seq)
+	copy(b[nlmsgHdrLen+genlHdrLen+attrHdrLen:], value)
 	return b
 }
 

@@ -3,6 +3,7 @@
 package delayacctreceiver
 
 import (
+	"errors"
 	"os/exec"
 	"testing"
 	"time"
@@ -53,11 +54,7 @@ func waitReadable(l *exitListener) <-chan error {
 	return done
 }
 
-type stoppedError struct{}
-
-func (stoppedError) Error() string { return "listener stopped" }
-
-var errStopped = stoppedError{}
+var errStopped = errors.New("listener stopped")
 
 // TestExitListenerReadsABurstInOneWake: exits queued while nobody waits make
 // the watch readable once; one drain reads them all and re-arms the watch,

@@ -9,7 +9,6 @@ import (
 	"syscall"
 
 	"github.com/mdlayher/genetlink"
-	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -52,64 +51,61 @@ type taskstatsConn struct {
 // dialTaskstats looks up the taskstats family and opens the query socket.
 // The family only exists in the initial network namespace.
 func dialTaskstats() (*taskstatsConn, error) {
-	family, err := lookupFamily()
+	fd, family, err := openTaskstatsSocket()
 	if err != nil {
 		return nil, err
-	}
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_GENERIC)
-	if err != nil {
-		return nil, fmt.Errorf("opening generic netlink socket: %w", err)
-	}
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		_ = unix.Close(fd)
-		return nil, fmt.Errorf("binding generic netlink socket: %w", err)
 	}
 	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &queryTimeout); err != nil {
 		_ = unix.Close(fd)
 		return nil, fmt.Errorf("setting the taskstats reply timeout: %w", err)
 	}
 	c := &taskstatsConn{fd: fd, family: family, reply: make([]byte, replyBufBytes)}
-	ne := binary.NativeEndian
-	ne.PutUint32(c.req[0:], queryLen)             // nlmsg_len
-	ne.PutUint16(c.req[4:], family)               // nlmsg_type
-	ne.PutUint16(c.req[6:], unix.NLM_F_REQUEST)   // nlmsg_flags
-	c.req[nlmsgHdrLen] = unix.TASKSTATS_CMD_GET   // genl cmd
-	c.req[nlmsgHdrLen+1] = unix.TASKSTATS_VERSION // genl version
-	a := c.req[nlmsgHdrLen+genlHdrLen:]
-	ne.PutUint16(a[0:], attrHdrLen+4)
-	ne.PutUint16(a[2:], unix.TASKSTATS_CMD_ATTR_TGID)
+	putTaskstatsRequest(c.req[:], family, unix.NLM_F_REQUEST, unix.TASKSTATS_CMD_ATTR_TGID, 4)
 	return c, nil
 }
 
-// lookupFamily resolves the taskstats generic netlink family id.
-func lookupFamily() (uint16, error) {
-	conn, family, err := dialFamily()
+// openTaskstatsSocket resolves the taskstats generic netlink family id and
+// opens a plain netlink socket, bound, to talk to it.
+func openTaskstatsSocket() (fd int, family uint16, err error) {
+	conn, err := genetlink.Dial(nil)
 	if err != nil {
-		return 0, err
+		return -1, 0, fmt.Errorf("opening generic netlink socket: %w", err)
 	}
+	f, err := conn.GetFamily(unix.TASKSTATS_GENL_NAME)
 	_ = conn.Close()
-	return family, nil
+	if err != nil {
+		return -1, 0, fmt.Errorf("looking up the %s generic netlink family: %w", unix.TASKSTATS_GENL_NAME, err)
+	}
+	fd, err = unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_GENERIC)
+	if err != nil {
+		return -1, 0, fmt.Errorf("opening generic netlink socket: %w", err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		_ = unix.Close(fd)
+		return -1, 0, fmt.Errorf("binding generic netlink socket: %w", err)
+	}
+	return fd, f.ID, nil
+}
+
+// putTaskstatsRequest writes the headers of a TASKSTATS_CMD_GET request with
+// one attribute of valueLen bytes into b, which holds the whole message; the
+// caller writes the sequence number (b[8:12]) and the value after the
+// attribute header.
+func putTaskstatsRequest(b []byte, family, flags, attrType uint16, valueLen int) {
+	ne := binary.NativeEndian
+	ne.PutUint32(b[0:], uint32(len(b))) // nlmsg_len
+	ne.PutUint16(b[4:], family)         // nlmsg_type
+	ne.PutUint16(b[6:], flags)          // nlmsg_flags
+	b[nlmsgHdrLen] = unix.TASKSTATS_CMD_GET
+	b[nlmsgHdrLen+1] = unix.TASKSTATS_VERSION
+	a := b[nlmsgHdrLen+genlHdrLen:]
+	ne.PutUint16(a[0:], uint16(attrHdrLen+valueLen))
+	ne.PutUint16(a[2:], attrType)
 }
 
 // receiveBufferSize holds any taskstats message (about 1 KiB) with room to
-// spare; a larger one would fail its receive as truncated, not be cut.
+// spare; a larger one is counted as truncated, not cut.
 const receiveBufferSize = 64 << 10
-
-func dialFamily() (*genetlink.Conn, uint16, error) {
-	// A fixed receive buffer, reused: without it every receive peeks at the
-	// next message's size first (one more syscall) and allocates for it,
-	// and the exit socket receives a message per task exit on the node.
-	conn, err := genetlink.Dial(&netlink.Config{MessageBufferSize: receiveBufferSize})
-	if err != nil {
-		return nil, 0, fmt.Errorf("opening generic netlink socket: %w", err)
-	}
-	f, err := conn.GetFamily(unix.TASKSTATS_GENL_NAME)
-	if err != nil {
-		_ = conn.Close()
-		return nil, 0, fmt.Errorf("looking up the %s generic netlink family: %w", unix.TASKSTATS_GENL_NAME, err)
-	}
-	return conn, f.ID, nil
-}
 
 // threadGroup returns the thread-group totals of tgid: every live thread plus
 // every thread that already exited. A process that has exited gives
