@@ -56,17 +56,18 @@ func TestRunPrintsOneRowPerLineInOrder(t *testing.T) {
 // the pattern it became, under its final hash.
 func TestRunSummaryCountsPatterns(t *testing.T) {
 	in := strings.Repeat("session closed for user alice\nsession closed for user bob\n", 3) +
-		"Disk /dev/sda1 is 91% full\nsession closed for user carol\n"
+		"Disk /dev/sda1 is 91% full\nsession closed for user carol\nsession closed for user dave\n"
 	var out bytes.Buffer
 	_, err := run(strings.NewReader(in), &out, options{summary: true, maxLineBytes: 1024, maxPatterns: 16})
 	require.NoError(t, err)
 	rows := outputRows(t, out.String())
 	require.Len(t, rows, 2)
-	assert.Equal(t, []string{"7", rows[0][1], "session closed for user <*>"}, rows[0])
+	assert.Equal(t, []string{"8", rows[0][1], "session closed for user <*>"}, rows[0])
 	assert.Equal(t, []string{"1", rows[1][1], "Disk <*> is <*> full"}, rows[1])
 
 	var alone bytes.Buffer
-	_, err = run(strings.NewReader("session closed for user dave\nsession closed for user erin\nsession closed for user frank\n"),
+	_, err = run(strings.NewReader("session closed for user erin\nsession closed for user frank\n"+
+		"session closed for user grace\nsession closed for user heidi\n"),
 		&alone, options{summary: true, maxLineBytes: 1024, maxPatterns: 16})
 	require.NoError(t, err)
 	assert.Equal(t, rows[0][1], outputRows(t, alone.String())[0][1], "the final hash does not depend on the names seen")

@@ -3,6 +3,7 @@
 package patternminer
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -51,11 +52,12 @@ func TestDifferingWordsAreAnotherEvent(t *testing.T) {
 	b := m.Add("replica sync step 4 wrote index pages to the standby node now")
 	assert.NotEqual(t, a.Hash, b.Hash)
 	// One word that differs among them is a value that is a word once a
-	// third word has been seen in its place (TestWordsThatTakeManyValues).
+	// fourth word has been seen in its place (TestWordsThatTakeManyValues).
 	c := sameHash(t, m,
 		"replica sync step 5 wrote journal entries to the standby node now",
 		"replica sync step 6 wrote journal blocks to the standby node now",
 		"replica sync step 7 wrote journal records to the standby node now",
+		"replica sync step 9 wrote journal frames to the standby node now",
 	)
 	assert.Equal(t, "replica sync step <*> wrote journal <*> to the standby node now", c.Template)
 	assert.NotEqual(t, c.Hash, m.Add("replica sync step 8 wrote index pages to the standby node now").Hash)
@@ -63,7 +65,7 @@ func TestDifferingWordsAreAnotherEvent(t *testing.T) {
 
 // TestWordWithDigitsAgainstPlainWord: a plain word and a word with digits
 // in it, in one place of otherwise equal messages, are two words: they stay
-// two events until a third word is seen there, as two plain words do. Two
+// two events until a fourth word is seen there, as plain words do. Two
 // words that each hold digits in their own shape are one value.
 func TestWordWithDigitsAgainstPlainWord(t *testing.T) {
 	m := newTestMiner(t)
@@ -76,8 +78,9 @@ func TestWordWithDigitsAgainstPlainWord(t *testing.T) {
 		"tunnel 10 to gateway opened over HTTPS",
 		"tunnel 11 to gateway opened over SOCKS5",
 		"tunnel 12 to gateway opened over QUIC",
+		"tunnel 13 to gateway opened over WireGuard",
 	)
-	assert.Equal(t, "tunnel <*> to gateway opened over <*>", p.Template, "a third word makes the place a variable")
+	assert.Equal(t, "tunnel <*> to gateway opened over <*>", p.Template, "a fourth word makes the place a variable")
 
 	m = newTestMiner(t)
 	assert.Equal(t, "replica <*> lagging behind primary",
@@ -157,7 +160,7 @@ func TestValueGluedToDelimiters(t *testing.T) {
 }
 
 // TestPlainWordVariable: a plain word that varies among otherwise equal
-// messages becomes a wildcard once three words have been seen in its place,
+// messages becomes a wildcard once four words have been seen in its place,
 // wherever it is after the first word.
 func TestPlainWordVariable(t *testing.T) {
 	m := newTestMiner(t)
@@ -165,6 +168,7 @@ func TestPlainWordVariable(t *testing.T) {
 		"removing stale entry nginx from pool",
 		"removing stale entry redis from pool",
 		"removing stale entry postgres from pool",
+		"removing stale entry memcached from pool",
 	)
 	assert.Equal(t, "removing stale entry <*> from pool", p.Template)
 	assert.Equal(t, p.Hash, m.Add("removing stale entry kafka from pool").Hash)
@@ -174,8 +178,9 @@ func TestPlainWordVariable(t *testing.T) {
 // TestWordsThatTakeManyValues: whether a differing word names the event or
 // is a value is decided by how many words take its place among otherwise
 // equal messages, not by the second message: two words ("stored as
-// bytes" / "stored as values") are two events, a third makes the place a
-// variable. The same holds for the leading words, which no share of equal
+// bytes" / "stored as values") are two events, and so are three (an
+// enumeration: "state LOOKING" / "LEADING" / "FOLLOWING", axes "x" / "y" /
+// "z"); a fourth makes the place a variable. The same holds for the leading words, which no share of equal
 // words may merge.
 func TestWordsThatTakeManyValues(t *testing.T) {
 	m := newTestMiner(t)
@@ -183,7 +188,10 @@ func TestWordsThatTakeManyValues(t *testing.T) {
 	values := m.Add("chunk 8 kept as values in the local spill area")
 	assert.NotEqual(t, bytes.Hash, values.Hash, "two words in one place may be two events")
 	assert.Equal(t, bytes.Hash, m.Add("chunk 9 kept as bytes in the local spill area").Hash)
-	objects := m.Add("chunk 10 kept as objects in the local spill area")
+	records := m.Add("chunk 10 kept as records in the local spill area")
+	assert.Equal(t, "chunk <*> kept as records in the local spill area", records.Template,
+		"three words in one place may be three events")
+	objects := m.Add("chunk 11 kept as objects in the local spill area")
 	assert.Equal(t, "chunk <*> kept as <*> in the local spill area", objects.Template)
 	renamed := map[string]string{}
 	for _, r := range m.Renames() {
@@ -191,6 +199,7 @@ func TestWordsThatTakeManyValues(t *testing.T) {
 	}
 	assert.Equal(t, objects.Hash, renamed[bytes.Hash])
 	assert.Equal(t, objects.Hash, renamed[values.Hash])
+	assert.Equal(t, objects.Hash, renamed[records.Hash])
 
 	// A leading word: "Reloading" names the event; what follows it varies.
 	m = newTestMiner(t)
@@ -198,26 +207,30 @@ func TestWordsThatTakeManyValues(t *testing.T) {
 		"Reloading nginx configuration from disk after change",
 		"Reloading envoy configuration from disk after change",
 		"Reloading haproxy configuration from disk after change",
+		"Reloading traefik configuration from disk after change",
 	)
 	assert.Equal(t, "Reloading <*> configuration from disk after change", p.Template)
 }
 
 // TestShortMessagesWithPlainWordValue: a message too short for a share of
 // equal words ("removing nginx") finds its siblings by context: the clusters
-// equal to it everywhere but in one word. Three words merge them. The first
+// equal to it everywhere but in one word. Four words merge them. The first
 // word is never such a place: it names the event.
 func TestShortMessagesWithPlainWordValue(t *testing.T) {
 	m := newTestMiner(t)
 	first := m.Add("removing nginx")
 	second := m.Add("removing redis")
 	assert.NotEqual(t, first.Hash, second.Hash)
-	p := sameHash(t, m, "removing nginx", "removing redis", "removing postgres")
+	assert.NotEqual(t, first.Hash, m.Add("removing postgres").Hash)
+	p := sameHash(t, m, "removing nginx", "removing redis", "removing postgres", "removing memcached")
 	assert.Equal(t, "removing <*>", p.Template)
 	assert.Equal(t, p.Hash, m.Add("removing kafka").Hash)
 	assert.NotEqual(t, p.Hash, m.Add("removing nginx now").Hash, "another length is another shape")
 
-	sameHash(t, m, "Started session for alice", "Started session for bob", "Started session for carol")
-	sameHash(t, m, "cache warmup done on east", "cache warmup done on west", "cache warmup done on north")
+	sameHash(t, m, "Started session for alice", "Started session for bob", "Started session for carol",
+		"Started session for dave")
+	sameHash(t, m, "cache warmup done on east", "cache warmup done on west", "cache warmup done on north",
+		"cache warmup done on south")
 
 	hashes := map[string]bool{}
 	for _, daemon := range []string{"cupsd", "sshd", "crond", "ntpd"} {
@@ -235,4 +248,46 @@ func TestAllWildcardTemplateDoesNotSwallow(t *testing.T) {
 	assert.Equal(t, "<*> <*>", values.Template)
 	assert.Equal(t, values.Hash, m.Add("edge-12 10.0.0.2").Hash)
 	assert.NotEqual(t, values.Hash, m.Add("cache7 started").Hash)
+}
+
+// TestWordAfterAKeyName: a source that writes "user=root" somewhere says
+// that the word after "user" is a value; where it writes the user as a plain
+// word, two users make the place a variable, without waiting for four. The
+// merge is the same whether the key or the users come first, and a word
+// after a name the source never used as a key still waits.
+func TestWordAfterAKeyName(t *testing.T) {
+	const alice, bob = "session opened for user alice by (uid=0)", "session opened for user bob by (uid=1000)"
+	const keyed = "authentication failure; tty=pts0 User=root"
+
+	m := newTestMiner(t)
+	m.Add(keyed)
+	p := sameHash(t, m, alice, bob)
+	assert.Equal(t, "session opened for user <*> by (uid=<*>)", p.Template)
+	short := sameHash(t, m, "deleted user carol", "deleted user dave")
+	assert.Equal(t, "deleted user <*>", short.Template, "short messages, found by context")
+
+	late := newTestMiner(t)
+	a, b := late.Add(alice), late.Add(bob)
+	assert.NotEqual(t, a.Hash, b.Hash, "before the key is seen, two words may be two events")
+	late.Renames()
+	late.Add(keyed)
+	assert.ElementsMatch(t, []Rename{{a.Hash, p.Hash}, {b.Hash, p.Hash}}, late.Renames(),
+		"learning the key merges the words waiting after it")
+	assert.Equal(t, p.Hash, late.Add(alice).Hash)
+	checkInvariants(t, late)
+
+	assert.NotEqual(t, m.Add("cache hit for entry 7").Hash, m.Add("cache miss for entry 7").Hash,
+		"a word that follows no key name keeps waiting")
+}
+
+// TestKeyNamesAreBounded: a miner remembers maxKeyNames key names and
+// counts the others.
+func TestKeyNamesAreBounded(t *testing.T) {
+	m := newTestMiner(t)
+	extra := 10
+	for i := range maxKeyNames + extra {
+		m.Add(fmt.Sprintf("option opt%c%c=%d set", 'a'+i/26, 'a'+i%26, i))
+	}
+	assert.Len(t, m.keyNames, maxKeyNames)
+	assert.EqualValues(t, extra, m.Stats().KeyNamesDropped)
 }

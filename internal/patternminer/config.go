@@ -31,8 +31,9 @@ const (
 // a template string, so a miner stays below about
 // MaxPatterns * (6*MaxMessageBytes + 64*MaxTokens) bytes (128 MiB with the
 // defaults, in the worst case of thousands of distinct 4 KiB messages), plus a
-// cache of 4*MaxPatterns message shapes. In practice templates are short and
-// a miner holds a few MiB.
+// cache of 4*MaxPatterns message shapes and at most 256 key names (8-byte
+// hashes, a few KiB). In practice templates are short and a miner holds a
+// few MiB.
 type Config struct {
 	// MaxPatterns is the number of clusters kept. At the cap the least
 	// recently used cluster is evicted (Stats.Evicted).

@@ -15,13 +15,13 @@ const (
 	// minAverageGA and minDatasetGA guard against regressions on the
 	// LogHub-2k copy (design.md has the table and says why Linux is the
 	// lowest). minLODOGA guards the leave-one-dataset-out average, the
-	// number that predicts logs never seen here; with the sibling counts
-	// re-chosen per fold it is lower than the visible average (design.md,
-	// "Accuracy": the count of words that makes a variable is a real
-	// trade-off between the sets).
+	// number that predicts logs never seen here (issue 10 asks for 0.95);
+	// it fell below the visible average while the count of words that
+	// makes a variable was a trade-off between the sets (design.md,
+	// "Accuracy").
 	minAverageGA = 0.96
 	minDatasetGA = 0.75
-	minLODOGA    = 0.94
+	minLODOGA    = 0.95
 )
 
 // maxTokensLimit stands for "no limit" in maxDifferences.

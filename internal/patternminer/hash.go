@@ -24,7 +24,12 @@ import (
 // Version 4: a plain word against a word with digits masked in it ("HTTPS" /
 // "SOCKS<*>") is a word difference, counted like two plain words, instead of
 // a mismatch that one allowed difference let through at once.
-const AlgorithmVersion = 4
+//
+// Version 5: a word right after a name the source uses as a key elsewhere
+// ("for user alice" where "user=root" was seen) is a value from its second
+// word (keynames.go); other words need four, not three, different words in
+// their place before it becomes a variable.
+const AlgorithmVersion = 5
 
 // hashTemplate derives a pattern hash from a cluster's canonical template
 // (see newCluster and Miner.settle): FNV-1a 64 of

@@ -21,7 +21,10 @@ type Miner struct {
 	byHash map[string]*cluster
 	// siblings indexes the clusters by their creation message with one
 	// plain word left out (siblings.go).
-	siblings   map[uint64]*siblingGroup
+	siblings map[uint64]*siblingGroup
+	// keyNames holds the folded hashes of the key names seen in key=value
+	// words (keynames.go).
+	keyNames   map[uint64]struct{}
 	renames    []Rename // hash changes not yet taken by Renames
 	nextID     uint64
 	live       int
@@ -49,6 +52,7 @@ func newWithParams(cfg Config, p matchParams) (*Miner, error) {
 		bySignature: make(map[uint64]*cluster),
 		byHash:      make(map[string]*cluster),
 		siblings:    make(map[uint64]*siblingGroup),
+		keyNames:    make(map[uint64]struct{}),
 		params:      p,
 	}, nil
 }
@@ -95,6 +99,7 @@ func (m *Miner) Add(msg string) Pattern {
 
 // place finds or makes the cluster of a message whose shape is not cached.
 func (m *Miner) place(toks []token) *cluster {
+	m.learnKeyNames(toks)
 	key := newBucketKey(toks)
 	if c := m.bestMatch(key, toks); c != nil {
 		return m.joinOrDefer(c, toks)

@@ -43,4 +43,5 @@ type Stats struct {
 	TruncatedTokens uint64 // messages cut at MaxTokens
 	InvalidUTF8     uint64 // messages holding invalid UTF-8 (kept, bytes are not decoded)
 	CacheResets     uint64 // times the message-shape cache was full and dropped
+	KeyNamesDropped uint64 // key names not learned because maxKeyNames were known
 }

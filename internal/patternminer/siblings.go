@@ -12,7 +12,9 @@ import "slices"
 // whose values are many is a variable): once siblingValues different words
 // have been seen there, the siblings are merged and the position becomes a
 // wildcard. Until then each word keeps its cluster, and an event named by
-// one of two or three words ("cache hit" / "cache miss") stays apart.
+// one of two or three words ("cache hit" / "cache miss") stays apart. A
+// word after a name the source uses as a key elsewhere needs only two
+// (keynames.go).
 //
 // Two paths lead to a sibling group:
 //   - by context, for messages that find no cluster at all: every cluster
@@ -128,7 +130,7 @@ func (m *Miner) joinSiblings(toks []token) *cluster {
 		if g == nil {
 			return true
 		}
-		if g.merged() != nil || len(g.members)+1 >= m.params.siblingValues {
+		if g.merged() != nil || len(g.members)+1 >= m.siblingsNeeded(g) {
 			found = g
 			return false
 		}
@@ -140,6 +142,15 @@ func (m *Miner) joinSiblings(toks []token) *cluster {
 	return m.mergeGroup(found, toks, sameLength)
 }
 
+// siblingsNeeded is how many words at g's position merge a group found by
+// context: siblingValues, or two after a learned key name (keynames.go).
+func (m *Miner) siblingsNeeded(g *siblingGroup) int {
+	if _, afterKey := m.keyBefore(g.members[0], g.pos); afterKey {
+		return 2
+	}
+	return m.params.siblingValues
+}
+
 // joinOrDefer lets a message join c, its best candidate. When the two
 // differ in exactly one plain word and deferValues asks for more than two
 // words in that place, the message instead opens a sibling of c, until
@@ -149,7 +160,7 @@ func (m *Miner) joinOrDefer(c *cluster, toks []token) *cluster {
 	if m.params.deferValues > 2 {
 		pos = c.onlyWordDifference(toks)
 	}
-	if pos < 0 {
+	if _, afterKey := m.keyBefore(c, pos); pos < 0 || afterKey {
 		c.absorb(toks, sameLength)
 		return c
 	}
@@ -190,7 +201,7 @@ func (c *cluster) onlyWordDifference(toks []token) int {
 			// masked in it ("HTTPS" / "SOCKS<*>"): a word difference
 			// whether or not one side holds digits, decided by counting
 			// words like two plain ones ("over HTTPS" and "over SOCKS5"
-			// stay two events until a third protocol is seen there). Two
+			// stay two events until more protocols are seen there). Two
 			// partly masked words ("shard-<*>" / "shard-K<*>") are values.
 			if pos >= 0 {
 				return -1
@@ -219,7 +230,9 @@ func (m *Miner) mergeGroup(g *siblingGroup, toks []token, a alignment) *cluster 
 		survivor.absorbCluster(o)
 		m.mergeInto(o, survivor)
 	}
-	survivor.absorb(toks, a)
+	if toks != nil {
+		survivor.absorb(toks, a)
+	}
 	if !survivor.tokens[g.pos].wild {
 		survivor.tokens[g.pos].wild = true
 		survivor.tokens[g.pos].text = ""
