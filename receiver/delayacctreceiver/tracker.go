@@ -215,6 +215,12 @@ func (t *tracker) applySample(pid uint32, cur delays, threads uint32, now time.T
 	if !ok || e.container == nil {
 		return // exited meanwhile: its exit credited the final totals
 	}
+	// The bound takes the larger thread count of the interval's two ends:
+	// threads that ended since the last sample left their delays in the
+	// group's totals (the kernel keeps them in the signal struct), so the
+	// count now can be far lower than the count that accrued the delay (a
+	// worker pool that just finished).
+	boundThreads := max(e.threads, threads, 1)
 	e.threads = max(threads, 1)
 	e.container.lastSeen = now
 	if e.baseline {
@@ -227,7 +233,7 @@ func (t *tracker) applySample(pid uint32, cur delays, threads uint32, now time.T
 		// New since the previous scan (or adopted as a parent in between).
 		since = t.prevScanAt
 	}
-	t.creditLocked(e.container, &e.last, cur, boundFor(since, now, e.threads))
+	t.creditLocked(e.container, &e.last, cur, boundFor(since, now, boundThreads))
 	e.lastAt = now
 }
 

@@ -177,6 +177,25 @@ func TestManyThreadsMayWaitLongerThanWallTime(t *testing.T) {
 	assert.Equal(t, cpu(60*time.Second), totals(tr)[testContainerA], "8 threads can wait 80s in 10s")
 }
 
+// TestThreadsThatEndedStillBoundTheirDelay: a pool of 8 threads waits 60s
+// in 10s and ends just before the next sample, which sees 2 threads left
+// and the pool's delay in the group's totals. The bound must still allow 8
+// threads' worth, or the whole interval is lost.
+func TestThreadsThatEndedStillBoundTheirDelay(t *testing.T) {
+	tr := newTestTracker()
+	tr.beginScan(t0)
+	require.True(t, tr.admit(10, containerid.Classify(testContainerA), true, t0))
+	tr.applySample(10, delays{}, 8, t0)
+	tr.endScan(t0, 1)
+	tr.beginScan(t0.Add(10 * time.Second))
+	tr.seen(10)
+	tr.applySample(10, cpu(60*time.Second), 2, t0.Add(10*time.Second))
+	tr.endScan(t0.Add(10*time.Second), 1)
+	assert.Equal(t, cpu(60*time.Second), totals(tr)[testContainerA])
+	_, st := tr.snapshot()
+	assert.Zero(t, st.rejected[cpuDelay])
+}
+
 func TestCounterGoingBackwardsIsRebaselined(t *testing.T) {
 	tr := newTestTracker()
 	runScan(t, tr, scanStep{at: t0, listed: map[uint32]string{10: testContainerA}, samples: map[uint32]delays{10: cpu(5 * time.Second)}})
