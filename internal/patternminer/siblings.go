@@ -217,7 +217,8 @@ func (c *cluster) onlyWordDifference(toks []token) int {
 }
 
 // mergeGroup merges the members of g into the oldest one, which then holds
-// the message too, and reports the other members' hashes as renamed.
+// the message too (toks; nil when a learned key name merges the group
+// between messages), and reports the other members' hashes as renamed.
 func (m *Miner) mergeGroup(g *siblingGroup, toks []token, a alignment) *cluster {
 	members := slices.Clone(g.members)
 	survivor := members[0]
