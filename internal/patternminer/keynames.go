@@ -56,7 +56,7 @@ func (m *Miner) learnKeyName(name string) {
 		return
 	}
 	m.keyNames[h] = struct{}{}
-	m.mergeGroupsAfterKey(h)
+	m.mergeGroupsAfterKey()
 }
 
 // keyNameBefore returns the name that ends at lit[eq], the '=' of a
@@ -68,17 +68,15 @@ func keyNameBefore(lit string, eq int) string {
 	for start > 0 && isKeyNameByte(lit[start-1]) {
 		start--
 	}
-	for start < eq && !isLetter(lit[start]) {
+	for start < eq && charClass[lit[start]]&(clLower|clUpper) == 0 {
 		start++
 	}
 	return lit[start:eq]
 }
 
 func isKeyNameByte(c byte) bool {
-	return isLetter(c) || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.'
+	return charClass[c]&(clLower|clUpper|clDigit) != 0 || c == '_' || c == '-' || c == '.'
 }
-
-func isLetter(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
 
 // foldedHash is FNV-1a of s with ASCII letters lowercased: "User" after a
 // "user=" key is the same name.
@@ -86,7 +84,7 @@ func foldedHash(s string) uint64 {
 	h := uint64(fnvOffset64)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c >= 'A' && c <= 'Z' {
+		if charClass[c]&clUpper != 0 {
 			c |= 0x20
 		}
 		h = (h ^ uint64(c)) * fnvPrime64
@@ -94,35 +92,36 @@ func foldedHash(s string) uint64 {
 	return h
 }
 
-// keyBefore returns the hash of the key name that the plain word at pos-1
-// of c is, ("user", or "user:"), and whether it is a learned one.
-func (m *Miner) keyBefore(c *cluster, pos int) (uint64, bool) {
+// keyBefore reports whether the plain word at pos-1 of c is a learned key
+// name ("user", or "user:").
+func (m *Miner) keyBefore(c *cluster, pos int) bool {
 	if len(m.keyNames) == 0 || pos < 1 || pos > len(c.tokens) {
-		return 0, false
+		return false
 	}
 	prev := &c.tokens[pos-1]
 	if prev.wild || prev.masked {
-		return 0, false
+		return false
 	}
 	name := prev.text
 	if n := len(name); n > 1 && name[n-1] == ':' {
 		name = name[:n-1]
 	}
-	h := foldedHash(name)
-	_, ok := m.keyNames[h]
-	return h, ok
+	_, ok := m.keyNames[foldedHash(name)]
+	return ok
 }
 
 // mergeGroupsAfterKey merges every sibling group of two clusters or more
-// whose position follows the key name h, learned just now.
-func (m *Miner) mergeGroupsAfterKey(h uint64) {
+// whose position follows a learned key name. Only groups after the name
+// learned just now can be waiting: after a known name the second word
+// merges at once.
+func (m *Miner) mergeGroupsAfterKey() {
 	var waiting []*siblingGroup
 	for c := m.head; c != nil; c = c.next {
 		for _, g := range c.groups {
 			if len(g.members) < 2 || g.members[0] != c {
 				continue // each group once, through its first member
 			}
-			if kh, ok := m.keyBefore(c, g.pos); ok && kh == h {
+			if m.keyBefore(c, g.pos) {
 				waiting = append(waiting, g)
 			}
 		}

@@ -145,7 +145,7 @@ func (m *Miner) joinSiblings(toks []token) *cluster {
 // siblingsNeeded is how many words at g's position merge a group found by
 // context: siblingValues, or two after a learned key name (keynames.go).
 func (m *Miner) siblingsNeeded(g *siblingGroup) int {
-	if _, afterKey := m.keyBefore(g.members[0], g.pos); afterKey {
+	if m.keyBefore(g.members[0], g.pos) {
 		return 2
 	}
 	return m.params.siblingValues
@@ -160,7 +160,7 @@ func (m *Miner) joinOrDefer(c *cluster, toks []token) *cluster {
 	if m.params.deferValues > 2 {
 		pos = c.onlyWordDifference(toks)
 	}
-	if _, afterKey := m.keyBefore(c, pos); pos < 0 || afterKey {
+	if pos < 0 || m.keyBefore(c, pos) {
 		c.absorb(toks, sameLength)
 		return c
 	}
