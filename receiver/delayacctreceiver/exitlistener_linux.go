@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -151,12 +150,16 @@ func (l *exitListener) register() error {
 // findAck looks for the acknowledgement of the last request in a datagram.
 func (l *exitListener) findAck(b []byte) (found bool, err error) {
 	_ = forEachMessage(b, func(typ uint16, seq uint32, msg []byte) bool {
-		if typ != unix.NLMSG_ERROR || seq != l.seq || len(msg) < 4 {
+		if typ != unix.NLMSG_ERROR || seq != l.seq {
+			return true
+		}
+		errno, ok := netlinkErrno(msg)
+		if !ok {
 			return true
 		}
 		found = true
-		if errno := -int32(binary.NativeEndian.Uint32(msg)); errno != 0 {
-			err = syscall.Errno(errno)
+		if errno != 0 {
+			err = errno
 		}
 		return false
 	})

@@ -144,11 +144,12 @@ func (c *taskstatsConn) parseReply(b []byte, tgid uint32) (rec taskstatsRecord, 
 		switch typ {
 		case unix.NLMSG_ERROR:
 			done = true
-			if len(msg) < 4 {
+			switch errno, ok := netlinkErrno(msg); {
+			case !ok:
 				err = fmt.Errorf("reading taskstats of %d: %w", tgid, errTruncated)
-			} else if errno := syscall.Errno(-int32(binary.NativeEndian.Uint32(msg))); errno == unix.ESRCH {
+			case errno == unix.ESRCH:
 				err = errProcessGone
-			} else {
+			default:
 				err = fmt.Errorf("querying taskstats of %d: %w", tgid, errno)
 			}
 		case c.family:
@@ -170,6 +171,15 @@ func (c *taskstatsConn) parseReply(b []byte, tgid uint32) (rec taskstatsRecord, 
 		return taskstatsRecord{}, true, fmt.Errorf("reading taskstats of %d: %w", tgid, walkErr)
 	}
 	return rec, done, err
+}
+
+// netlinkErrno reads the error code of an NLMSG_ERROR payload (0 for an
+// acknowledgement); false when the payload is too short to hold one.
+func netlinkErrno(payload []byte) (syscall.Errno, bool) {
+	if len(payload) < 4 {
+		return 0, false
+	}
+	return syscall.Errno(-int32(binary.NativeEndian.Uint32(payload))), true
 }
 
 // forEachMessage calls fn with the type, sequence number and payload of each

@@ -164,16 +164,25 @@ func TestImplausibleDeltaIsRejectedAndCounted(t *testing.T) {
 	assert.Equal(t, int64(0), st.rejected[cpuDelay])
 }
 
-func TestManyThreadsMayWaitLongerThanWallTime(t *testing.T) {
+// sampleTenSecondsApart samples process 10 of container A twice, 10s apart:
+// no delay with threadsBefore threads, then cur with threadsAfter.
+func sampleTenSecondsApart(t *testing.T, threadsBefore, threadsAfter uint32, cur delays) *tracker {
+	t.Helper()
 	tr := newTestTracker()
 	tr.beginScan(t0)
 	require.True(t, tr.admit(10, containerid.Classify(testContainerA), true, t0))
-	tr.applySample(10, delays{}, 8, t0)
+	tr.applySample(10, delays{}, threadsBefore, t0)
 	tr.endScan(t0, 1)
-	tr.beginScan(t0.Add(10 * time.Second))
+	later := t0.Add(10 * time.Second)
+	tr.beginScan(later)
 	tr.seen(10)
-	tr.applySample(10, cpu(60*time.Second), 8, t0.Add(10*time.Second))
-	tr.endScan(t0.Add(10*time.Second), 1)
+	tr.applySample(10, cur, threadsAfter, later)
+	tr.endScan(later, 1)
+	return tr
+}
+
+func TestManyThreadsMayWaitLongerThanWallTime(t *testing.T) {
+	tr := sampleTenSecondsApart(t, 8, 8, cpu(60*time.Second))
 	assert.Equal(t, cpu(60*time.Second), totals(tr)[testContainerA], "8 threads can wait 80s in 10s")
 }
 
@@ -182,15 +191,7 @@ func TestManyThreadsMayWaitLongerThanWallTime(t *testing.T) {
 // and the pool's delay in the group's totals. The bound must still allow 8
 // threads' worth, or the whole interval is lost.
 func TestThreadsThatEndedStillBoundTheirDelay(t *testing.T) {
-	tr := newTestTracker()
-	tr.beginScan(t0)
-	require.True(t, tr.admit(10, containerid.Classify(testContainerA), true, t0))
-	tr.applySample(10, delays{}, 8, t0)
-	tr.endScan(t0, 1)
-	tr.beginScan(t0.Add(10 * time.Second))
-	tr.seen(10)
-	tr.applySample(10, cpu(60*time.Second), 2, t0.Add(10*time.Second))
-	tr.endScan(t0.Add(10*time.Second), 1)
+	tr := sampleTenSecondsApart(t, 8, 2, cpu(60*time.Second))
 	assert.Equal(t, cpu(60*time.Second), totals(tr)[testContainerA])
 	_, st := tr.snapshot()
 	assert.Zero(t, st.rejected[cpuDelay])
